@@ -1,0 +1,356 @@
+"""The autodiff engine: grad mode, the `Function` node, `unbroadcast`, and the backward walk.
+
+A forward pass builds a graph: every op that involves a tensor requiring grad returns a
+Tensor whose `grad_fn` is a `Function` instance holding the op's inputs (and anything else
+its derivative needs). `run_backward` walks that graph from the output in reverse
+topological order, calls each node's `backward` (a vector-Jacobian product written in Tensor
+ops) once its gradient is fully accumulated, reduces broadcast axes with `unbroadcast`, and
+accumulates into the leaves' `.grad`.
+
+Forward mode rides on the same nodes: while `tge.jvp` runs, every op also computes the
+tangent of its output from the tangents of its inputs with the node's `jvp`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import traceback
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# ---------------------------------------------------------------- grad mode (thread-local)
+class _State(threading.local):
+    """Per-thread switches: recording for backward, forward-mode level, anomaly detection."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.fw_level = 0  # id of the active forward-mode (jvp) level; 0 = off
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph that backward needs (the default)."""
+    return STATE.grad_enabled
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Set grad mode inside a `with` block or a decorated function; restore it after."""
+
+    enabled = True
+
+    def __enter__(self) -> None:
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.grad_enabled = self._prev
+
+
+class no_grad(_GradMode):  # noqa: N801 - PyTorch's name
+    """Ops inside do not record a graph: for evaluation and parameter updates."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):  # noqa: N801 - PyTorch's name
+    """Ops inside record a graph, even within `no_grad`."""
+
+    enabled = True
+
+
+class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
+    """Backward raises at the first op whose gradient is NaN or infinite, naming the op and
+    the line of user code that created it in the forward pass. Off by default."""
+
+    def __enter__(self) -> None:
+        self._prev = STATE.anomaly
+        STATE.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.anomaly = self._prev
+
+
+# ---------------------------------------------------------------- the graph node
+class Function:
+    """One op in the graph. Subclasses define `forward` (on ndarrays), `backward` (the VJP,
+    in Tensor ops, one entry per input, not yet reduced to the input's shape) and `jvp`
+    (the tangent of the output from the inputs' tangents, in Tensor ops).
+
+    The instance is the context: `forward` stores on `self` what the derivatives need.
+    Set `save_output = True` to reach the output tensor from `backward` as `self.output()`.
+    """
+
+    __slots__ = ("inputs", "released", "_out", "trace", "__dict__")
+    save_output = False
+
+    inputs: tuple[Tensor, ...]
+
+    def forward(self, *args: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    def jvp(self, *tangents: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """Readable node name, as PyTorch prints it: 'MulBackward'."""
+        return type(self).__name__ + "Backward"
+
+    def output(self) -> Tensor:
+        """The tensor this node produced (held weakly: no reference cycle)."""
+        out = self._out()
+        assert out is not None, f"{self.name}: output tensor was freed"
+        return out
+
+    def needs_grad(self, i: int) -> bool:
+        """Whether input `i` wants a gradient (backward may skip the others)."""
+        return self.inputs[i].requires_grad
+
+    def release(self) -> None:
+        """Drop what forward saved; a later backward through this node raises."""
+        self.__dict__.clear()
+        self.released = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
+        """Run forward on the inputs' arrays and wrap the result, recording this node when
+        grad mode is on and some input requires grad."""
+        ctx = cls()
+        ctx.inputs = inputs
+        try:
+            data = ctx.forward(*[t.data for t in inputs], **kwargs)
+        except (ValueError, IndexError) as e:
+            shapes = ", ".join(str(t.shape) for t in inputs)
+            raise type(e)(f"{cls.__name__}: cannot apply to operands of shapes {shapes}: {e}") from e
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        requires = STATE.grad_enabled and any(t.requires_grad for t in inputs)
+        out = _tensor.Tensor._wrap(data, requires, ctx if requires else None)
+        ctx.released = False
+        if requires or STATE.fw_level:
+            if cls.save_output:
+                ctx._out = weakref.ref(out)
+            if requires and STATE.anomaly:
+                ctx.trace = traceback.extract_stack()[:-2]
+            if STATE.fw_level:
+                _forward_tangent(ctx, out)
+        return out
+
+
+# ---------------------------------------------------------------- forward mode
+def _forward_tangent(ctx: Function, out: Tensor) -> None:
+    """Attach the tangent of `out` when some input carries one at the current level."""
+    level = STATE.fw_level
+    tangents = [t._tangent if t._tlevel == level else None for t in ctx.inputs]
+    if all(tt is None for tt in tangents) or not np.issubdtype(out.data.dtype, np.floating):
+        return
+    zeros = _tensor.Tensor.zeros
+    full = [tt if tt is not None else zeros(*t.shape, dtype=t.dtype) for t, tt in zip(ctx.inputs, tangents)]
+    STATE.fw_level = 0  # the tangent rule itself is first order: no tangents of tangents
+    try:
+        tan = ctx.jvp(*full)
+        if tan.shape != out.shape:
+            tan = tan.broadcast_to(out.shape)
+    finally:
+        STATE.fw_level = level
+    out._tangent, out._tlevel = tan, level
+
+
+_next_level = iter(range(1, 1 << 62))
+
+
+@contextlib.contextmanager
+def forward_level() -> Iterator[int]:
+    """Open a fresh forward-mode level; tangents from other levels are ignored inside."""
+    prev = STATE.fw_level
+    STATE.fw_level = next(_next_level)
+    try:
+        yield STATE.fw_level
+    finally:
+        STATE.fw_level = prev
+
+
+# ---------------------------------------------------------------- broadcasting
+def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape`.
+
+    The adjoint of broadcasting: if x of shape (3,) was broadcast to (2, 3), each x[j] was
+    used twice, so its gradient is the sum of the two upstream entries.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    return out.reshape(shape) if out.shape != shape else out
+
+
+# ---------------------------------------------------------------- the backward walk
+def toposort(*roots: Tensor) -> list[Tensor]:
+    """Every non-leaf tensor the roots depend on through inputs that require grad, inputs
+    before outputs. Iterative depth-first post-order: no recursion limit, deterministic."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    for root in roots:
+        if root.grad_fn is None or id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack: list[tuple[Tensor, Iterator[Tensor]]] = [(root, iter(root.grad_fn.inputs))]
+        while stack:
+            t, children = stack[-1]
+            for child in children:
+                if child.grad_fn is not None and child.requires_grad and id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child.grad_fn.inputs)))
+                    break
+            else:
+                stack.pop()
+                order.append(t)
+    return order
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Tensor],
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Backpropagate `grads` from `roots`. Accumulates into leaves' `.grad` (and into
+    tensors that called `retain_grad()`), or, when `inputs` is given, returns the gradient
+    with respect to each of them and touches no `.grad`."""
+    order = toposort(*roots)
+    pending: dict[int, Tensor] = {}
+    for r, g in zip(roots, grads):
+        pending[id(r)] = pending[id(r)] + g if id(r) in pending else g
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
+    leaves: dict[int, Tensor] = {}  # id -> leaf tensor, in the order first reached
+    stored: set[int] = {id(g) for g in grads}  # caller's gradients: never alias them
+    with enable_grad() if create_graph else no_grad():
+        for t in reversed(order):
+            g = pending.pop(id(t), None)
+            if g is None:
+                continue
+            g = _run_hooks(t, g)
+            if wanted is not None:
+                if id(t) in wanted:
+                    results[wanted[id(t)]] = g
+            elif t._retains_grad:
+                _accumulate(t, g, create_graph, stored)
+            node = t.grad_fn
+            assert node is not None
+            if node.released:
+                raise RuntimeError(
+                    f"{node.name}: trying to backward through the graph a second time, but its "
+                    "saved values were already freed. Pass retain_graph=True to the first "
+                    "backward() (or autograd.grad) if you need to backward twice."
+                )
+            in_grads = node.backward(g)
+            if STATE.anomaly:
+                _check_anomaly(node, in_grads)
+            for inp, ig in zip(node.inputs, in_grads):
+                if ig is None or not inp.requires_grad:
+                    continue
+                if ig.shape != inp.shape:
+                    ig = unbroadcast(ig, inp.shape)
+                key = id(inp)
+                pending[key] = pending[key] + ig if key in pending else ig
+                if inp.grad_fn is None:
+                    leaves.setdefault(key, inp)
+            if not retain_graph:
+                node.release()
+        # roots that are leaves themselves (x.backward() on a leaf)
+        for r in roots:
+            if r.grad_fn is None and r.requires_grad:
+                leaves.setdefault(id(r), r)
+        for key, leaf in leaves.items():
+            g = _run_hooks(leaf, pending.pop(key))
+            if wanted is not None:
+                if key in wanted:
+                    results[wanted[key]] = g
+            else:
+                _accumulate(leaf, g, create_graph, stored)
+    return results if inputs is not None else None
+
+
+def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
+    for hook in t._hooks or ():
+        replaced = hook(g)
+        if replaced is not None:
+            g = replaced
+    return g
+
+
+def _accumulate(t: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -> None:
+    """t.grad += g, PyTorch style: in place when nothing needs the old value's graph.
+
+    `stored` holds the ids of gradients already stored in this pass: one Tensor may reach
+    two leaves (a + b sends the same gradient to both), and their `.grad`s must not alias.
+    """
+    if not create_graph:
+        if g.requires_grad and g._tangent is None:
+            g = g.detach()
+        if t.grad is None:
+            owned = g.data.flags.owndata and g.data.flags.writeable and id(g) not in stored
+            if not owned and g._tangent is None:
+                g = _tensor.Tensor._wrap(np.array(g.data), False, None)
+            stored.add(id(g))
+            t.grad = g
+            return
+        if (
+            t.grad.grad_fn is None
+            and not t.grad.requires_grad
+            and t.grad._tangent is None
+            and g._tangent is None
+            and t.grad.data.flags.writeable
+            and t.grad.dtype == g.dtype
+        ):
+            t.grad.data += g.data
+            return
+    t.grad = g if t.grad is None else t.grad + g
+
+
+def _check_anomaly(node: Function, in_grads: tuple[Tensor | None, ...]) -> None:
+    for i, ig in enumerate(in_grads):
+        if ig is not None and not np.all(np.isfinite(ig.data)):
+            where = ""
+            trace = getattr(node, "trace", None)
+            if trace:
+                frame = next(
+                    (f for f in reversed(trace) if "tinygrad_edu" not in (f.filename or "")),
+                    trace[-1],
+                )
+                where = f"\n  created at {frame.filename}:{frame.lineno}: {frame.line}"
+            shapes = ", ".join(str(t.shape) for t in node.inputs)
+            raise RuntimeError(
+                f"detect_anomaly: {node.name} returned a NaN or infinite gradient for its "
+                f"input {i} (input shapes: {shapes}).{where}\n"
+                "Check the inputs of this op for values outside its domain (log of 0, "
+                "sqrt of 0, division by 0, overflow in exp)."
+            )
+
+
+# Tensor needs this module and this module builds Tensors: import it last (cycle-safe).
+from . import tensor as _tensor  # noqa: E402

@@ -1,0 +1,422 @@
+"""The primitive ops: the only places where derivatives are written down.
+
+Each op is one small class: `forward` computes on NumPy arrays; `backward` is the
+vector-Jacobian product (given the upstream gradient G of the output, the gradient for each
+input) and `jvp` the Jacobian-vector product (given the inputs' tangents, the output's
+tangent). Both are written in Tensor ops, so gradients of gradients work. The first line of
+each docstring is the math. The engine reduces broadcast axes (`unbroadcast`) afterwards, so
+no rule here worries about broadcasting.
+
+Everything else (sub, div, mean, softmax, ...) is composed from these in tensor.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engine import Function, unbroadcast
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+Grads = tuple["Tensor | None", ...]
+
+
+def _const(like: Tensor, data: Any) -> Tensor:
+    """A tensor that carries no gradient, with the dtype of `like`."""
+    from .tensor import Tensor
+
+    return Tensor._wrap(np.asarray(data, dtype=like.data.dtype), False, None)
+
+
+# ================================================================ binary elementwise
+class Add(Function):
+    """f(x, y) = x + y;  df/dx = 1,  df/dy = 1"""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x + y
+
+    def backward(self, g: Tensor) -> Grads:
+        return g, g
+
+    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
+        return tx + ty
+
+
+class Mul(Function):
+    """f(x, y) = x * y;  df/dx = y,  df/dy = x"""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x * y
+
+    def backward(self, g: Tensor) -> Grads:
+        x, y = self.inputs
+        return (g * y if self.needs_grad(0) else None, g * x if self.needs_grad(1) else None)
+
+    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
+        x, y = self.inputs
+        return tx * y + x * ty
+
+
+class Pow(Function):
+    """f(x, y) = x ** y;  df/dx = y * x ** (y - 1),  df/dy = x ** y * log(x)  (0 where x = 0, y >= 0)"""
+
+    save_output = True
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.power(x, y)
+
+    def _dx(self) -> Tensor:
+        x, y = self.inputs
+        return y * x ** (y - 1.0)
+
+    def _dy(self) -> Tensor:
+        x, y = self.inputs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            safe = (x.data != 0) | (y.data < 0)
+            return where(_const(x, safe), self.output() * x.log(), _const(x, 0.0))
+
+    def backward(self, g: Tensor) -> Grads:
+        return (
+            g * self._dx() if self.needs_grad(0) else None,
+            g * self._dy() if self.needs_grad(1) else None,
+        )
+
+    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
+        out = tx * self._dx()
+        return out + ty * self._dy() if ty.data.any() else out  # skip log(x) for constant y
+
+
+class Maximum(Function):
+    """f(x, y) = max(x, y);  df/dx = [x > y] + [x = y]/2,  df/dy = [y > x] + [x = y]/2"""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.wx = (x > y) + 0.5 * (x == y)  # how much of G goes to x: ties split evenly
+        return np.maximum(x, y)
+
+    def backward(self, g: Tensor) -> Grads:
+        wx = _const(g, self.wx)
+        return g * wx, g * (1.0 - wx)
+
+    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
+        wx = _const(tx, self.wx)
+        return tx * wx + ty * (1.0 - wx)
+
+
+class Where(Function):
+    """f(c, x, y) = x if c else y;  df/dx = [c],  df/dy = [not c]"""
+
+    def forward(self, c: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.where(c, x, y)
+
+    def backward(self, g: Tensor) -> Grads:
+        c = self.inputs[0]
+        zero = _const(g, 0.0)
+        return None, where(c, g, zero), where(c, zero, g)
+
+    def jvp(self, tc: Tensor, tx: Tensor, ty: Tensor) -> Tensor:
+        return where(self.inputs[0], tx, ty)
+
+
+def where(c: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    return Where.apply(c, x, y)
+
+
+# ================================================================ unary elementwise
+class Exp(Function):
+    """f(x) = exp(x);  df/dx = exp(x) = f"""
+
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g * self.output(),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx * self.output()
+
+
+class Log(Function):
+    """f(x) = log(x);  df/dx = 1 / x"""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.log(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g / self.inputs[0],)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx / self.inputs[0]
+
+
+class Sin(Function):
+    """f(x) = sin(x);  df/dx = cos(x)"""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sin(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g * self.inputs[0].cos(),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx * self.inputs[0].cos()
+
+
+class Cos(Function):
+    """f(x) = cos(x);  df/dx = -sin(x)"""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.cos(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (-(g * self.inputs[0].sin()),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return -(tx * self.inputs[0].sin())
+
+
+class Tanh(Function):
+    """f(x) = tanh(x);  df/dx = 1 - f^2"""
+
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        out = self.output()
+        return (g * (1.0 - out * out),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        out = self.output()
+        return tx * (1.0 - out * out)
+
+
+class Sigmoid(Function):
+    """f(x) = 1 / (1 + exp(-x));  df/dx = f (1 - f)"""
+
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        # exp of a non-positive number only: no overflow for large |x|
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+    def backward(self, g: Tensor) -> Grads:
+        out = self.output()
+        return (g * (out * (1.0 - out)),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        out = self.output()
+        return tx * (out * (1.0 - out))
+
+
+class Relu(Function):
+    """f(x) = max(x, 0);  df/dx = [x > 0]  (0 at x = 0)"""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g * _const(g, self.mask),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx * _const(tx, self.mask)
+
+
+class Abs(Function):
+    """f(x) = |x|;  df/dx = sign(x)  (0 at x = 0)"""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.abs(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g * _const(g, np.sign(self.inputs[0].data)),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx * _const(tx, np.sign(self.inputs[0].data))
+
+
+class Sqrt(Function):
+    """f(x) = sqrt(x);  df/dx = 1 / (2 f)"""
+
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sqrt(x)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g / (2.0 * self.output()),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx / (2.0 * self.output())
+
+
+# ================================================================ reductions
+class Sum(Function):
+    """f(x) = sum of x over `axis`;  df/dx = 1 (G is broadcast back to x's shape)"""
+
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        self.axis, self.keepdims = axis, keepdims
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(self, g: Tensor) -> Grads:
+        shape = self.inputs[0].shape
+        if not self.keepdims:
+            g = g.reshape(_kept_shape(shape, self.axis))
+        return (g.broadcast_to(shape),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx.sum(axis=self.axis, keepdims=self.keepdims)
+
+
+class Max(Function):
+    """f(x) = max of x over `axis`;  df/dx = [x = f] / (number of ties)  (ties split evenly)"""
+
+    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        self.axis, self.keepdims = axis, keepdims
+        m = np.max(x, axis=axis, keepdims=True)
+        mask = x == m
+        self.weight = mask / np.sum(mask, axis=axis, keepdims=True)
+        return m if keepdims else np.squeeze(m, axis=axis)
+
+    def backward(self, g: Tensor) -> Grads:
+        x = self.inputs[0]
+        if not self.keepdims:
+            g = g.reshape(_kept_shape(x.shape, self.axis))
+        return (g * _const(g, self.weight),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return (tx * _const(tx, self.weight)).sum(axis=self.axis, keepdims=self.keepdims)
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+# ================================================================ movement
+class Reshape(Function):
+    """f(x) = x viewed with a new shape;  df/dx: G reshaped back"""
+
+    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        out = np.reshape(x, shape)
+        self.shape = out.shape
+        return out
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g.reshape(self.inputs[0].shape),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx.reshape(self.shape)
+
+
+class Transpose(Function):
+    """f(x) = x with axes permuted;  df/dx: G permuted back (inverse permutation)"""
+
+    def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        self.axes = axes
+        return np.transpose(x, axes)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (g.transpose(*np.argsort(self.axes)),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx.transpose(*self.axes)
+
+
+class BroadcastTo(Function):
+    """f(x) = x repeated along new or size-1 axes;  df/dx: G summed over those axes"""
+
+    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        self.shape = shape
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (unbroadcast(g, self.inputs[0].shape),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return tx.broadcast_to(self.shape)
+
+
+class GetItem(Function):
+    """f(x) = x[index];  df/dx: G scattered into zeros at index (repeats accumulate)"""
+
+    def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
+        self.index = index
+        return x[index]
+
+    def backward(self, g: Tensor) -> Grads:
+        return (ScatterAdd.apply(g, index=self.index, shape=self.inputs[0].shape),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return GetItem.apply(tx, index=self.index)
+
+
+class ScatterAdd(Function):
+    """f(g) = zeros(shape) with g added at index;  the adjoint of GetItem: df/dg: G[index]"""
+
+    def forward(self, g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+        self.index, self.shape = index, shape
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g  # basic slicing never repeats an element
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    def backward(self, g: Tensor) -> Grads:
+        return (GetItem.apply(g, index=self.index),)
+
+    def jvp(self, tg: Tensor) -> Tensor:
+        return ScatterAdd.apply(tg, index=self.index, shape=self.shape)
+
+
+def _is_basic(index: Any) -> bool:
+    """True for indices made of ints, slices, None and Ellipsis only (no arrays)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))) for p in parts)
+
+
+class Cat(Function):
+    """f(x1, ..., xn) = concatenation along `axis`;  df/dxi: the slice of G where xi sits"""
+
+    def forward(self, *xs: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        return np.concatenate(xs, axis=axis)
+
+    def backward(self, g: Tensor) -> Grads:
+        grads: list[Tensor | None] = []
+        start = 0
+        for i, x in enumerate(self.inputs):
+            stop = start + x.shape[self.axis]
+            index = (slice(None),) * self.axis + (slice(start, stop),)
+            grads.append(GetItem.apply(g, index=index) if self.needs_grad(i) else None)
+            start = stop
+        return tuple(grads)
+
+    def jvp(self, *ts: Tensor) -> Tensor:
+        return Cat.apply(*ts, axis=self.axis)
+
+
+# ================================================================ matmul
+class MatMul(Function):
+    """f(A, B) = A @ B (ndim >= 2, batch axes broadcast);  dA = G B^T,  dB = A^T G"""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.matmul(a, b)
+
+    def backward(self, g: Tensor) -> Grads:
+        a, b = self.inputs
+        return (
+            g @ b.swapaxes(-1, -2) if self.needs_grad(0) else None,
+            a.swapaxes(-1, -2) @ g if self.needs_grad(1) else None,
+        )
+
+    def jvp(self, ta: Tensor, tb: Tensor) -> Tensor:
+        a, b = self.inputs
+        return ta @ b + a @ tb

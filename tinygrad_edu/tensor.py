@@ -1,0 +1,621 @@
+"""`Tensor`: an ndarray that remembers how it was made, so gradients can flow back.
+
+Every method here is either a primitive (`ops.X.apply(...)`) or a composition of them; the
+derivatives live in ops.py only. Array semantics follow NumPy (broadcasting, dtypes,
+`axis`/`keepdims`); autograd semantics follow PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import engine, ops
+
+Scalar = Union[int, float, bool]
+ArrayLike = Union["Tensor", np.ndarray, Scalar, Sequence[Any], np.generic]
+Axis = Union[int, Sequence[int], None]
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """NumPy array for `data`: numbers and lists become float64, arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    elif isinstance(data, (bool, int, float)):
+        arr = np.asarray(float(data))
+    elif isinstance(data, (list, tuple)):
+        try:
+            arr = np.array(data)
+        except ValueError as e:
+            raise ValueError(f"Tensor(): the nested list is ragged or malformed ({e}).") from e
+        if arr.dtype.kind in "biuf":
+            arr = arr.astype(np.float64)
+    else:
+        raise TypeError(
+            f"Tensor(): cannot make a tensor from {type(data).__name__!s}; "
+            "pass a number, a nested list of numbers, a NumPy array or a Tensor."
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor(): unsupported element type {arr.dtype} (from {type(data).__name__}); "
+            "tensors hold bool, integer or floating-point numbers."
+        )
+    return arr if dtype is None else arr.astype(dtype, copy=False)
+
+
+def _check_float(data: np.ndarray, what: str) -> None:
+    if not np.issubdtype(data.dtype, np.floating):
+        raise TypeError(
+            f"{what}: only floating-point tensors can require gradients, but the dtype is "
+            f"{data.dtype}. Create it with dtype=np.float64 (or pass float data)."
+        )
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both f(2, 3) and f((2, 3))."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+class Tensor:
+    """An n-dimensional array with reverse- and forward-mode automatic differentiation."""
+
+    __slots__ = (
+        "data", "grad", "requires_grad", "grad_fn", "name",
+        "_retains_grad", "_hooks", "_tangent", "_tlevel", "__weakref__",
+    )  # fmt: skip
+    __array_ufunc__ = None  # ndarray + Tensor -> Tensor.__radd__, never a silent ndarray
+    __hash__ = object.__hash__  # == is elementwise, tensors still work as dict keys
+
+    data: np.ndarray
+    grad: Tensor | None
+    requires_grad: bool
+    grad_fn: engine.Function | None
+    name: str | None
+
+    def __init__(
+        self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        arr = _to_array(data, dtype)
+        if requires_grad:
+            _check_float(arr, "Tensor(requires_grad=True)")
+        self.data, self.grad, self.requires_grad, self.grad_fn = arr, None, bool(requires_grad), None
+        self.name, self._retains_grad, self._hooks, self._tangent, self._tlevel = (
+            name, False, None, None, 0
+        )
+
+    @staticmethod
+    def _wrap(data: np.ndarray, requires_grad: bool, grad_fn: engine.Function | None) -> Tensor:
+        """Fast constructor for op results: no conversion, no checks."""
+        t = object.__new__(Tensor)
+        t.data, t.grad, t.requires_grad, t.grad_fn, t.name = data, None, requires_grad, grad_fn, None
+        t._retains_grad, t._hooks, t._tangent, t._tlevel = False, None, None, 0
+        return t
+
+    # ------------------------------------------------------------ factories
+    @classmethod
+    def _make(cls, arr: np.ndarray, requires_grad: bool, dtype: Any, name: str | None) -> Tensor:
+        return cls(arr if dtype is None else arr.astype(dtype), requires_grad, None, name)
+
+    @classmethod
+    def zeros(cls, *shape: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """A tensor of zeros: `Tensor.zeros(2, 3)` or `Tensor.zeros((2, 3))`."""
+        return cls._make(np.zeros(_shape_arg(shape)), requires_grad, dtype, name)
+
+    @classmethod
+    def ones(cls, *shape: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """A tensor of ones."""
+        return cls._make(np.ones(_shape_arg(shape)), requires_grad, dtype, name)
+
+    @classmethod
+    def full(cls, shape: Any, value: float, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """A tensor of `shape` filled with `value`."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return cls._make(np.full(shape, float(value)), requires_grad, dtype, name)
+
+    @classmethod
+    def eye(cls, n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """The n x m identity matrix (m defaults to n)."""
+        return cls._make(np.eye(n, m), requires_grad, dtype, name)
+
+    @classmethod
+    def arange(cls, *args: float, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """`Tensor.arange(stop)`, `(start, stop)` or `(start, stop, step)`, as float64 by default."""
+        return cls._make(np.arange(*args, dtype=np.float64), requires_grad, dtype, name)
+
+    @classmethod
+    def randn(cls, *shape: Any, seed: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """Standard normal samples from `np.random.default_rng(seed)`."""
+        arr = np.random.default_rng(seed).standard_normal(_shape_arg(shape))
+        return cls._make(arr, requires_grad, dtype, name)
+
+    @classmethod
+    def uniform(cls, *shape: Any, low: float = 0.0, high: float = 1.0, seed: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+        """Uniform samples in [low, high) from `np.random.default_rng(seed)`."""
+        arr = np.random.default_rng(seed).uniform(low, high, _shape_arg(shape))
+        return cls._make(arr, requires_grad, dtype, name)
+
+    # ------------------------------------------------------------ attributes and conversion
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created (no grad_fn): only they get `.grad`."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        """All axes reversed, as NumPy's `.T`."""
+        return self.transpose()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> Any:
+        if self.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors convert to a Python number; this one has "
+                f"shape {self.shape}. Index it or reduce it first (e.g. .sum())."
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor of shape {self.shape} is ambiguous; "
+                "use (t).all() or (t).any() on .data, or compare a single element."
+            )
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if copy:
+            return np.array(self.data, dtype=dtype)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.dtype != np.float64:
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ------------------------------------------------------------ autograd
+    def backward(self, gradient: ArrayLike | None = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (weighted by `gradient`,
+        which defaults to 1 for a one-element tensor)."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"backward(): this tensor (shape {self.shape}) does not require grad and has "
+                "no grad_fn. Create the inputs you differentiate with requires_grad=True."
+            )
+        if gradient is None:
+            if self.size != 1:
+                raise RuntimeError(
+                    f"backward(): a gradient can be created implicitly only for one-element "
+                    f"outputs, but this tensor has shape {self.shape}. Reduce it first (e.g. "
+                    f".sum()) or pass gradient= a tensor of shape {self.shape}."
+                )
+            g = Tensor._wrap(np.ones(self.shape, dtype=self.dtype), False, None)
+        else:
+            g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
+            if g.shape != self.shape:
+                raise ValueError(
+                    f"backward(): gradient has shape {g.shape} but the tensor has shape "
+                    f"{self.shape}; pass a gradient of the same shape."
+                )
+        engine.run_backward([self], [g], retain_graph or create_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (no grad_fn, no requires_grad)."""
+        return Tensor._wrap(self.data, False, None)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of a leaf on (or off), in place."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(): only leaf tensors can change requires_grad; "
+                "use .detach().requires_grad_() to start a new leaf."
+            )
+        if requires_grad:
+            _check_float(self.data, "requires_grad_()")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): the tensor does not require grad.")
+        self._retains_grad = self.grad_fn is not None
+
+    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call fn(grad) when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): cannot register a hook on a tensor that does not require grad.")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _HookHandle(self._hooks, fn)
+
+    # ------------------------------------------------------------ arithmetic
+    def _operand(self, other: Any) -> Tensor:
+        """`other` as a Tensor; Python numbers take this tensor's float dtype."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float, bool)) and self.data.dtype.kind == "f":
+            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype), False, None)
+        return Tensor(other) if isinstance(other, (list, tuple)) else Tensor._wrap(np.asarray(other), False, None)
+
+    def __add__(self, other: ArrayLike) -> Tensor:
+        return ops.Add.apply(self, self._operand(other))
+
+    def __radd__(self, other: ArrayLike) -> Tensor:
+        return ops.Add.apply(self._operand(other), self)
+
+    def __neg__(self) -> Tensor:
+        return self * -1.0
+
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        if isinstance(other, (int, float)):
+            return self + (-other)
+        return self + -self._operand(other)
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return self._operand(other) + -self
+
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        return ops.Mul.apply(self, self._operand(other))
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return ops.Mul.apply(self._operand(other), self)
+
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        if isinstance(other, (int, float)):
+            return self * (1.0 / other)
+        return self * self._operand(other) ** -1.0
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return self._operand(other) * self**-1.0
+
+    def __pow__(self, other: ArrayLike) -> Tensor:
+        return ops.Pow.apply(self, self._operand(other))
+
+    def __rpow__(self, other: ArrayLike) -> Tensor:
+        return ops.Pow.apply(self._operand(other), self)
+
+    def __matmul__(self, other: ArrayLike) -> Tensor:
+        return matmul(self, self._operand(other))
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return matmul(self._operand(other), self)
+
+    # comparisons: bool tensors that carry no gradient
+    def _compare(self, other: Any, fn: Callable[[Any, Any], Any]) -> Tensor:
+        return Tensor._wrap(np.asarray(fn(self.data, self._operand(other).data)), False, None)
+
+    def __lt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    # ------------------------------------------------------------ elementwise
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.Relu.apply(self)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        """min(max(x, low), high); the gradient is 1 inside [low, high] (ends included), else 0."""
+        out = self
+        if low is not None:
+            out = where(out < low, low, out)
+        if high is not None:
+            out = where(out > high, high, out)
+        return out
+
+    # ------------------------------------------------------------ reductions
+    def _axes(self, axis: Axis, dim: Axis, op: str) -> tuple[int, ...]:
+        axis = dim if axis is None else axis
+        if axis is None:
+            return tuple(range(self.ndim))
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        out = []
+        for a in axes:
+            if not -self.ndim <= a < max(self.ndim, 1):
+                raise ValueError(
+                    f"{op}: axis {a} is out of range for a tensor of shape {self.shape} "
+                    f"(valid: {-self.ndim} to {self.ndim - 1})."
+                )
+            out.append(int(a) % max(self.ndim, 1))
+        return tuple(sorted(set(out)))
+
+    @staticmethod
+    def _keep(keepdims: bool, keepdim: bool | None) -> bool:
+        return bool(keepdims if keepdim is None else keepdim)
+
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Sum over `axis` (all axes by default)."""
+        axes = self._axes(axis, dim, "sum")
+        return ops.Sum.apply(self, axis=axes, keepdims=self._keep(keepdims, keepdim))
+
+    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Sum over `axis` divided by the number of elements summed."""
+        axes = self._axes(axis, dim, "mean")
+        n = int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, self._keep(keepdims, keepdim)) * (1.0 / n if n else np.nan)
+
+    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Largest value over `axis`; the gradient is split evenly among ties."""
+        if self.size == 0:
+            raise ValueError("max: the tensor is empty; there is no maximum of zero elements.")
+        axes = self._axes(axis, dim, "max")
+        return ops.Max.apply(self, axis=axes, keepdims=self._keep(keepdims, keepdim))
+
+    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """Smallest value over `axis`: -max(-x); the gradient is split evenly among ties."""
+        return -(-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """mean((x - mean(x))^2) * n / (n - ddof): NumPy's variance (ddof=0 by default)."""
+        axes = self._axes(axis, dim, "var")
+        n = int(np.prod([self.shape[a] for a in axes]))
+        centered = self - self.mean(axes, keepdims=True)
+        return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) * (1.0 / (n - ddof))
+
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """sqrt(var(x)): NumPy's standard deviation (ddof=0 by default)."""
+        return self.var(axis, keepdims, ddof, dim=dim, keepdim=keepdim).sqrt()
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+        """log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m = max(x): no overflow."""
+        axes = self._axes(axis, dim, "logsumexp")
+        m = np.max(self.data, axis=axes, keepdims=True)
+        m = Tensor._wrap(np.where(np.isfinite(m), m, 0.0).astype(self.dtype), False, None)
+        out = (self - m).exp().sum(axes, keepdims=True).log() + m
+        return out if self._keep(keepdims, keepdim) else out.reshape(
+            tuple(n for i, n in enumerate(self.shape) if i not in axes)
+        )
+
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """exp(x - logsumexp(x)) along `axis`: positive, sums to 1."""
+        return (self - self.logsumexp(axis, keepdims=True, dim=dim)).exp()
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        """x - logsumexp(x) along `axis`, stable for large logits."""
+        return self - self.logsumexp(axis, keepdims=True, dim=dim)
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        """Index of the largest value (an integer tensor, no gradient)."""
+        return Tensor(np.argmax(self.data, axis=axis))
+
+    def argmin(self, axis: int | None = None) -> Tensor:
+        """Index of the smallest value (an integer tensor, no gradient)."""
+        return Tensor(np.argmin(self.data, axis=axis))
+
+    # ------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same elements, new shape (one entry may be -1)."""
+        shape_ = _shape_arg(shape)
+        if shape_ == self.shape:
+            return self
+        return ops.Reshape.apply(self, shape=shape_)
+
+    def transpose(self, *axes: int) -> Tensor:
+        """Permute the axes (reverse them when none are given), as NumPy."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(range(self.ndim - 1, -1, -1))
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}.")
+        return ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
+
+    def swapaxes(self, a: int, b: int) -> Tensor:
+        axes = list(range(self.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.transpose(*axes)
+
+    def flatten(self) -> Tensor:
+        """A 1-D tensor of all elements (NumPy's flatten)."""
+        return self.reshape(self.size)
+
+    def squeeze(self, axis: Axis = None) -> Tensor:
+        """Drop size-1 axes (only `axis` when given; it must have size 1)."""
+        axes = self._axes(axis, None, "squeeze") if axis is not None else tuple(i for i, n in enumerate(self.shape) if n == 1)
+        for a in axes:
+            if self.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {self.shape} has size {self.shape[a]}, not 1.")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert a size-1 axis at `axis`."""
+        if not -self.ndim - 1 <= axis <= self.ndim:
+            raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {self.shape}.")
+        axis = axis % (self.ndim + 1)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """Repeat along new or size-1 axes to `shape` (NumPy's broadcast_to)."""
+        shape = tuple(shape)
+        if shape == self.shape:
+            return self
+        return ops.BroadcastTo.apply(self, shape=shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """Basic slicing and integer/boolean-array indexing; repeated indices accumulate."""
+        return ops.GetItem.apply(self, index=_index(index))
+
+
+def _index(index: Any) -> Any:
+    """Tensors and lists inside an index become arrays (NumPy indexing semantics)."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+class _HookHandle:
+    """Returned by register_hook; `.remove()` unregisters the hook."""
+
+    def __init__(self, hooks: list[Any], fn: Any) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+# ---------------------------------------------------------------- module-level functions
+def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return like._operand(x) if like is not None else Tensor(x)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """NumPy's matmul: 1-D operands are promoted (and the added axis removed), batch axes
+    broadcast. dA = G B^T, dB = A^T G."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
+            f"{b.shape}; use * to multiply by a scalar."
+        )
+    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not align: the last axis of the first "
+            f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis "
+            f"of the second ({inner_b}). Transpose an operand (.T) if that is what you meant."
+        )
+    a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
+    out = ops.MatMul.apply(a2, b2)
+    if a.ndim == 1:
+        out = out.reshape(out.shape[:-2] + out.shape[-1:])
+    if b.ndim == 1:
+        out = out.reshape(out.shape[:-1])
+    return out
+
+
+def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
+    """x where condition holds, else y (broadcasting); gradients flow to the chosen side."""
+    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else None
+    cond = Tensor(_to_array(condition, None).astype(bool)) if not isinstance(condition, Tensor) else condition
+    if cond.dtype != np.bool_:
+        cond = Tensor._wrap(cond.data.astype(bool), False, None)
+    xt, yt = _tensor(x, like), _tensor(y, like)
+    return ops.Where.apply(cond, xt, yt)
+
+
+def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise max(a, b); at ties the gradient is split evenly."""
+    at = _tensor(a, b if isinstance(b, Tensor) else None)
+    return ops.Maximum.apply(at, at._operand(b))
+
+
+def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """Elementwise min(a, b) = -max(-a, -b)."""
+    at = _tensor(a, b if isinstance(b, Tensor) else None)
+    return -maximum(-at, -at._operand(b))
+
+
+def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    ts = [_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("cat: expected a non-empty list of tensors.")
+    ndim = ts[0].ndim
+    if ndim == 0 or not -ndim <= axis < ndim:
+        raise ValueError(f"cat: axis {axis} is out of range for tensors of shape {ts[0].shape}.")
+    return ops.Cat.apply(*ts, axis=axis % ndim)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new axis."""
+    ts = [_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: expected a non-empty list of tensors.")
+    shapes = {t.shape for t in ts}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}.")
+    return cat([t.unsqueeze(axis) for t in ts], axis=axis if axis >= 0 else axis + ts[0].ndim + 1)
