@@ -1,0 +1,28 @@
+"""Optimizers: gradient descent with fixed steps, line searches and adaptive step sizes.
+
+`from tinygrad_edu import optim`. Equations, defaults and validation follow torch.optim.
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .line_search import BacktrackingLineSearch, ExactLineSearch
+from .minimize import DivergenceError, History, minimize
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = [
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "BacktrackingLineSearch",
+    "DivergenceError",
+    "ExactLineSearch",
+    "History",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "lr_scheduler",
+    "minimize",
+]
