@@ -29,8 +29,7 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(
-                f"autograd.grad: input {i} (shape {t.shape}) does not require grad; "
-                "create it with requires_grad=True."
+                f"autograd.grad: input {i} (shape {t.shape}) does not require grad; create it with requires_grad=True."
             )
     seeds = []
     for i, (o, g) in enumerate(zip(outs, gos)):

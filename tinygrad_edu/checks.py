@@ -53,8 +53,7 @@ def gradcheck(
     given = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if any(isinstance(t, Tensor) and t.dtype == np.float32 for t in given):
         warnings.warn(
-            "gradcheck: float32 inputs are too imprecise for central differences; "
-            "checking in float64 copies instead.",
+            "gradcheck: float32 inputs are too imprecise for central differences; checking in float64 copies instead.",
             stacklevel=2,
         )
     xs = [
@@ -155,7 +154,9 @@ def compare_gradients(
             raise ValueError(f"compare_gradients: {name} is None; did you call backward() first?")
         a_, e_ = np.asarray(a, dtype=np.float64), np.asarray(e, dtype=np.float64)
         if a_.shape != e_.shape:
-            raise ValueError(f"compare_gradients: {name} has shape {a_.shape} but the expected value has shape {e_.shape}.")
+            raise ValueError(
+                f"compare_gradients: {name} has shape {a_.shape} but the expected value has shape {e_.shape}."
+            )
         diff = np.abs(a_ - e_)
         abs_err = float(diff.max()) if diff.size else 0.0
         rel_err = float((diff / np.maximum(np.abs(e_), np.finfo(np.float64).tiny)).max()) if diff.size else 0.0

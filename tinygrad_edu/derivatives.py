@@ -78,9 +78,7 @@ def tangent_of(t: Tensor) -> Tensor | None:
     return t._tangent if STATE.fw_level and t._tlevel == STATE.fw_level else None
 
 
-def jvp(
-    f: Callable[..., Any], primals: Tensor | Sequence[Any], tangents: Tensor | Sequence[Any]
-) -> tuple[Any, Any]:
+def jvp(f: Callable[..., Any], primals: Tensor | Sequence[Any], tangents: Tensor | Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: (f(*primals), J_f(primals) @ tangents) in one forward pass.
 
     Each op computes its output's tangent from its inputs' tangents as it runs; no backward

@@ -97,15 +97,13 @@ class Function:
     save_output = False
 
     inputs: tuple[Tensor, ...]
-
-    def forward(self, *args: Any) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
-        raise NotImplementedError
-
-    def jvp(self, *tangents: Tensor) -> Tensor:
-        raise NotImplementedError
+    released: bool
+    _out: weakref.ReferenceType[Tensor]
+    trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
+    # Each op defines these three; their signatures follow the op's inputs.
+    forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
+    backward: Callable[..., tuple[Tensor | None, ...]]  # (G) -> gradient per input
+    jvp: Callable[..., Tensor]  # (*input tangents) -> output tangent
 
     @property
     def name(self) -> str:
@@ -199,9 +197,7 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     out = grad.sum(axis=axes, keepdims=True) if axes else grad
     return out.reshape(shape) if out.shape != shape else out
 
@@ -250,10 +246,9 @@ def run_backward(
     stored: set[int] = {id(g) for g in grads}  # caller's gradients: never alias them
     with enable_grad() if create_graph else no_grad():
         for t in reversed(order):
-            g = pending.pop(id(t), None)
-            if g is None:
+            if id(t) not in pending:
                 continue
-            g = _run_hooks(t, g)
+            g = _run_hooks(t, pending.pop(id(t)))
             if wanted is not None:
                 if id(t) in wanted:
                     results[wanted[id(t)]] = g

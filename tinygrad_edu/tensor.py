@@ -77,6 +77,10 @@ class Tensor:
     requires_grad: bool
     grad_fn: engine.Function | None
     name: str | None
+    _retains_grad: bool
+    _hooks: list[Callable[[Tensor], Tensor | None]] | None
+    _tangent: Tensor | None  # forward mode: the tangent carried at level _tlevel
+    _tlevel: int
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
@@ -85,9 +89,7 @@ class Tensor:
         if requires_grad:
             _check_float(arr, "Tensor(requires_grad=True)")
         self.data, self.grad, self.requires_grad, self.grad_fn = arr, None, bool(requires_grad), None
-        self.name, self._retains_grad, self._hooks, self._tangent, self._tlevel = (
-            name, False, None, None, 0
-        )
+        self.name, self._retains_grad, self._hooks, self._tangent, self._tlevel = (name, False, None, None, 0)
 
     @staticmethod
     def _wrap(data: np.ndarray, requires_grad: bool, grad_fn: engine.Function | None) -> Tensor:
@@ -113,13 +115,17 @@ class Tensor:
         return cls._make(np.ones(_shape_arg(shape)), requires_grad, dtype, name)
 
     @classmethod
-    def full(cls, shape: Any, value: float, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    def full(
+        cls, shape: Any, value: float, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> Tensor:
         """A tensor of `shape` filled with `value`."""
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         return cls._make(np.full(shape, float(value)), requires_grad, dtype, name)
 
     @classmethod
-    def eye(cls, n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    def eye(
+        cls, n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> Tensor:
         """The n x m identity matrix (m defaults to n)."""
         return cls._make(np.eye(n, m), requires_grad, dtype, name)
 
@@ -129,13 +135,29 @@ class Tensor:
         return cls._make(np.arange(*args, dtype=np.float64), requires_grad, dtype, name)
 
     @classmethod
-    def randn(cls, *shape: Any, seed: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    def randn(
+        cls,
+        *shape: Any,
+        seed: int | None = None,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> Tensor:
         """Standard normal samples from `np.random.default_rng(seed)`."""
         arr = np.random.default_rng(seed).standard_normal(_shape_arg(shape))
         return cls._make(arr, requires_grad, dtype, name)
 
     @classmethod
-    def uniform(cls, *shape: Any, low: float = 0.0, high: float = 1.0, seed: int | None = None, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    def uniform(
+        cls,
+        *shape: Any,
+        low: float = 0.0,
+        high: float = 1.0,
+        seed: int | None = None,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> Tensor:
         """Uniform samples in [low, high) from `np.random.default_rng(seed)`."""
         arr = np.random.default_rng(seed).uniform(low, high, _shape_arg(shape))
         return cls._make(arr, requires_grad, dtype, name)
@@ -223,7 +245,9 @@ class Tensor:
         return "Tensor(" + ", ".join([body, *extras]) + ")"
 
     # ------------------------------------------------------------ autograd
-    def backward(self, gradient: ArrayLike | None = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    def backward(
+        self, gradient: ArrayLike | None = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (weighted by `gradient`,
         which defaults to 1 for a one-element tensor)."""
         if not self.requires_grad:
@@ -410,47 +434,63 @@ class Tensor:
     def _keep(keepdims: bool, keepdim: bool | None) -> bool:
         return bool(keepdims if keepdim is None else keepdim)
 
-    def sum(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def sum(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Sum over `axis` (all axes by default)."""
         axes = self._axes(axis, dim, "sum")
         return ops.Sum.apply(self, axis=axes, keepdims=self._keep(keepdims, keepdim))
 
-    def mean(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def mean(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Sum over `axis` divided by the number of elements summed."""
         axes = self._axes(axis, dim, "mean")
         n = int(np.prod([self.shape[a] for a in axes]))
         return self.sum(axes, self._keep(keepdims, keepdim)) * (1.0 / n if n else np.nan)
 
-    def max(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def max(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Largest value over `axis`; the gradient is split evenly among ties."""
         if self.size == 0:
             raise ValueError("max: the tensor is empty; there is no maximum of zero elements.")
         axes = self._axes(axis, dim, "max")
         return ops.Max.apply(self, axis=axes, keepdims=self._keep(keepdims, keepdim))
 
-    def min(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def min(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """Smallest value over `axis`: -max(-x); the gradient is split evenly among ties."""
         return -(-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def var(
+        self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """mean((x - mean(x))^2) * n / (n - ddof): NumPy's variance (ddof=0 by default)."""
         axes = self._axes(axis, dim, "var")
         n = int(np.prod([self.shape[a] for a in axes]))
         centered = self - self.mean(axes, keepdims=True)
         return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) * (1.0 / (n - ddof))
 
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def std(
+        self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """sqrt(var(x)): NumPy's standard deviation (ddof=0 by default)."""
         return self.var(axis, keepdims, ddof, dim=dim, keepdim=keepdim).sqrt()
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    def logsumexp(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m = max(x): no overflow."""
         axes = self._axes(axis, dim, "logsumexp")
         m = np.max(self.data, axis=axes, keepdims=True)
         m = Tensor._wrap(np.where(np.isfinite(m), m, 0.0).astype(self.dtype), False, None)
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
-        return out if self._keep(keepdims, keepdim) else out.reshape(
-            tuple(n for i, n in enumerate(self.shape) if i not in axes)
+        return (
+            out
+            if self._keep(keepdims, keepdim)
+            else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
         )
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -484,7 +524,9 @@ class Tensor:
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}.")
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}."
+            )
         return ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, a: int, b: int) -> Tensor:
@@ -498,7 +540,11 @@ class Tensor:
 
     def squeeze(self, axis: Axis = None) -> Tensor:
         """Drop size-1 axes (only `axis` when given; it must have size 1)."""
-        axes = self._axes(axis, None, "squeeze") if axis is not None else tuple(i for i, n in enumerate(self.shape) if n == 1)
+        axes = (
+            self._axes(axis, None, "squeeze")
+            if axis is not None
+            else tuple(i for i, n in enumerate(self.shape) if n == 1)
+        )
         for a in axes:
             if self.shape[a] != 1:
                 raise ValueError(f"squeeze: axis {a} of shape {self.shape} has size {self.shape[a]}, not 1.")
