@@ -1,0 +1,321 @@
+"""Plots of optimization: the path on the loss surface, the loss and gradient norm per step,
+and one line search. matplotlib is imported when a plot is drawn; every function returns
+its Figure and also saves it when given `path`. Run k has the same colour in every plot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _deps
+from ._runs import Run, as_runs, color, get, one_run
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PathLike = str | os.PathLike[str] | None
+
+
+def _value(f: Callable[[np.ndarray], Any], w: np.ndarray) -> float:
+    """f(w) as a float, for f written with Tensors or with NumPy."""
+    from .. import engine
+
+    with engine.no_grad():
+        out = f(np.asarray(w, dtype=np.float64))
+    return float(np.asarray(getattr(out, "data", out)).sum())
+
+
+def numeric_gradient(f: Callable[[np.ndarray], Any], w: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences in float64."""
+    w = np.asarray(w, dtype=np.float64)
+    g = np.zeros_like(w)
+    for i in range(w.size):
+        e = np.zeros_like(w)
+        e[i] = h
+        g[i] = (_value(f, w + e) - _value(f, w - e)) / (2 * h)
+    return g
+
+
+def quadratic_hessian(f: Callable[[np.ndarray], Any], center: np.ndarray,
+                      span: float) -> np.ndarray | None:
+    """The Hessian of f when f is quadratic near `center` (the same at three points), else
+    None. Second differences are exact for quadratics, so a wide step is fine."""
+    h = 0.05 * span
+    hessians = []
+    for shift in (np.zeros(2), np.array([0.25 * span, 0.0]), np.array([0.0, 0.25 * span])):
+        x = center + shift
+        H = np.zeros((2, 2))
+        for i in range(2):
+            for j in range(2):
+                ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+                H[i, j] = (_value(f, x + ei + ej) - _value(f, x + ei - ej)
+                           - _value(f, x - ei + ej) + _value(f, x - ei - ej)) / (4 * h * h)
+        hessians.append(H)
+    scale = np.abs(hessians[0]).max() + 1e-12
+    if all(np.abs(H - hessians[0]).max() <= 1e-6 * scale for H in hessians[1:]):
+        return (hessians[0] + hessians[0].T) / 2
+    return None
+
+
+def _finish(fig: Figure, path: PathLike) -> Figure:
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_contour(
+    f: Callable[[np.ndarray], Any],
+    trajectories: Any = (),
+    labels: Sequence[str] | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    minimizer: Sequence[float] | None = None,
+    levels: int = 30,
+    resolution: int = 80,
+    quadratic: bool | None = None,
+    title: str | None = None,
+    path: PathLike = None,
+) -> Figure:
+    """Contours of a two-parameter loss `f(w)` (w an array of 2 numbers; f may use Tensors
+    or NumPy) with one labelled path per run and the minimizer marked (a star).
+
+    trajectories: a History (its `.params`), an (n, 2) array of points, a list of those or
+        a dict {label: run}. Run k gets colour k, as in `plot_history`.
+    quadratic: None detects it; for a quadratic f the Hessian H is exact, its eigenvectors
+        are drawn at the minimizer and its eigenvalues and the fixed-step stability bound
+        lr < 2 / lambda_max are printed on the plot.
+    """
+    plt = _deps.pyplot()
+    runs = [r for r in as_runs(trajectories, labels)] if len(_len(trajectories)) else []
+    paths = [(k, r) for k, r in enumerate(runs) if r.params is not None]
+    for _, r in paths:
+        if r.params is not None and r.params.shape[1] != 2:
+            raise ValueError(f"plot_contour draws two-parameter losses; run {r.label!r} has "
+                             f"{r.params.shape[1]} parameters")
+    points = [r.params for _, r in paths if r.params is not None]
+    if minimizer is not None:
+        points.append(np.asarray(minimizer, dtype=np.float64).reshape(1, 2))
+    lo, hi = _box(points, xlim, ylim)
+    span = float(max(hi - lo))
+    center = (lo + hi) / 2
+    H = quadratic_hessian(f, center, span) if quadratic is not False else None
+    if minimizer is None and H is not None and np.all(np.linalg.eigvalsh(H) > 0):
+        minimizer = center - np.linalg.solve(H, numeric_gradient(f, center, 1e-3 * span))
+        lo, hi = _box(points + [np.reshape(minimizer, (1, 2))], xlim, ylim)
+    xs = np.linspace(lo[0], hi[0], resolution)
+    ys = np.linspace(lo[1], hi[1], resolution)
+    Z = np.array([[_value(f, np.array([x, y])) for x in xs] for y in ys])
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    positive = bool(np.all(Z > 0))
+    lv = np.geomspace(Z.min(), Z.max(), levels) if positive and Z.max() > 10 * Z.min() else levels
+    cs = ax.contour(xs, ys, Z, levels=lv, cmap="viridis", linewidths=0.8)
+    ax.clabel(cs, inline=True, fontsize=7, fmt="%.3g")
+    for k, r in paths:
+        assert r.params is not None
+        p = r.params
+        ax.plot(p[:, 0], p[:, 1], "o-", color=color(k), markersize=3, linewidth=1.5,
+                label=f"{r.label} ({len(p) - 1} steps)")
+    if minimizer is not None:
+        m = np.asarray(minimizer, dtype=np.float64)
+        ax.plot([m[0]], [m[1]], "*", color="black", markersize=14, label="minimizer")
+    else:
+        iy, ix = np.unravel_index(np.argmin(Z), Z.shape)
+        ax.plot([xs[ix]], [ys[iy]], "*", color="black", markersize=14, label="lowest grid point")
+    if H is not None:
+        _eigen(ax, H, np.asarray(minimizer if minimizer is not None else center), span)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("w0")
+    ax.set_ylabel("w1")
+    ax.set_title(title or "loss contours and optimizer paths")
+    ax.legend(loc="upper right", fontsize=8)
+    return _finish(fig, path)
+
+
+def _len(obj: Any) -> Sequence[Any]:
+    """`obj` as something with a length (an empty tuple for 'no trajectories')."""
+    if obj is None:
+        return ()
+    if isinstance(obj, np.ndarray) or hasattr(obj, "params") or isinstance(obj, dict):
+        return (obj,)
+    return obj if isinstance(obj, (list, tuple)) else (obj,)
+
+
+def _box(points: list[np.ndarray], xlim: Any, ylim: Any) -> tuple[np.ndarray, np.ndarray]:
+    if points:
+        allp = np.concatenate(points)
+        lo, hi = allp.min(axis=0), allp.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.15, 0.5)
+        lo, hi = lo - pad, hi + pad
+    else:
+        lo, hi = np.array([-2.0, -2.0]), np.array([2.0, 2.0])
+    if xlim is not None:
+        lo[0], hi[0] = xlim
+    if ylim is not None:
+        lo[1], hi[1] = ylim
+    return lo, hi
+
+
+def _eigen(ax: Any, H: np.ndarray, at: np.ndarray, span: float) -> None:
+    lam, vec = np.linalg.eigh(H)
+    for i in range(2):
+        d = vec[:, i] * 0.2 * span
+        ax.annotate("", xy=at + d, xytext=at,
+                    arrowprops=dict(arrowstyle="->", color="crimson", linewidth=1.5))
+        ax.text(*(at + 1.1 * d), f"λ{i + 1}={lam[i]:.3g}", color="crimson", fontsize=8)
+    lines = [f"Hessian eigenvalues: {lam[0]:.4g}, {lam[1]:.4g}"]
+    if lam[1] > 0:
+        lines.append(f"fixed step stable for lr < 2/λmax = {2 / lam[1]:.4g}")
+        if lam[0] > 0:
+            lines.append(f"condition number λmax/λmin = {lam[1] / lam[0]:.3g}")
+    ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=8, va="bottom",
+            bbox=dict(boxstyle="round", facecolor="white", alpha=0.85))
+
+
+def plot_history(
+    histories: Any,
+    labels: Sequence[str] | None = None,
+    log_loss: bool = True,
+    title: str | None = None,
+    path: PathLike = None,
+) -> Figure:
+    """The loss (log scale) and the gradient norm against the step, one line per run, run k
+    in colour k as in `plot_contour`. `histories`: a History, a dict with lists 'loss' and
+    'grad_norm', a list of losses, a list of those or a dict {label: run}."""
+    plt = _deps.pyplot()
+    runs = as_runs(histories, labels)
+    fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 4))
+    for k, r in enumerate(runs):
+        if r.loss is not None:
+            ax_loss.plot(np.arange(len(r.loss)), r.loss, color=color(k), label=r.label)
+        if r.grad_norm is not None:
+            ax_grad.plot(np.arange(len(r.grad_norm)), r.grad_norm, color=color(k), label=r.label)
+    for ax, name in ((ax_loss, "loss"), (ax_grad, "gradient norm ||g||")):
+        values = [v for r in runs for v in (get(r, "loss" if ax is ax_loss else "grad_norm"),)
+                  if v is not None]
+        if values and (ax is ax_grad or log_loss) and all(np.all(v > 0) for v in values):
+            ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel(name)
+        ax.grid(True, alpha=0.3)
+        if ax.lines:
+            ax.legend(fontsize=8)
+    ax_loss.set_title(title or "loss per step")
+    ax_grad.set_title("gradient norm per step")
+    return _finish(fig, path)
+
+
+def plot_line_search(
+    run: Any,
+    step: int = -1,
+    f: Callable[[np.ndarray], Any] | None = None,
+    trials: Sequence[tuple[float, float]] | None = None,
+    loss: float | None = None,
+    grad_norm: float | None = None,
+    c: float | None = None,
+    title: str | None = None,
+    path: PathLike = None,
+) -> Figure:
+    """One line search: phi(eps) = f(x - eps g) along the negative gradient, the Armijo line
+    phi(0) - c eps ||g||^2, and every trial (eps, f) the search made, rejected (red x) and
+    accepted (green dot).
+
+    run: an optimizer right after its step (`.last_trials`, `.last_step_size`), or a recorded
+        run (History or dict with per-step 'loss', 'grad_norm', 'step_size', 'params' and
+        per-step 'trials'); `step` picks the step (default: the last).
+    f: the loss as a function of the flat parameter vector; with a run's `params` it draws
+        phi exactly (else the tried points are joined by a dashed line).
+    trials, loss (= phi(0)), grad_norm (= ||g||), c: give or override what the run lacks.
+    """
+    plt = _deps.pyplot()
+    rec = _line_search_record(run, step, f, trials, loss, grad_norm, c)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    tried = rec["trials"]
+    eps_max = max([e for e, _ in tried] + [rec["accepted"] or 0.0, 1e-12]) * 1.1
+    grid = np.linspace(0.0, eps_max, 200)
+    if rec["phi"] is not None:
+        ax.plot(grid, [rec["phi"](e) for e in grid], color="#1f77b4",
+                label="phi(eps) = f(x - eps g)")
+    elif tried and rec["phi0"] is not None:
+        pts = sorted([(0.0, rec["phi0"])] + list(tried))
+        ax.plot(*zip(*pts), "--", color="#1f77b4", label="phi at the tried eps")
+    if rec["phi0"] is not None and rec["slope"] is not None:
+        cc = rec["c"]
+        ax.plot(grid, rec["phi0"] - cc * grid * rec["slope"], color="gray", linestyle=":",
+                label=f"Armijo line phi(0) - {cc:g} eps ||g||^2")
+        ax.plot([0.0], [rec["phi0"]], "s", color="black", label="phi(0) = f(x)")
+    accepted = rec["accepted"]
+    ok = [(e, v) for e, v in tried if accepted and np.isclose(e, accepted)]
+    bad = [(e, v) for e, v in tried if not (accepted and np.isclose(e, accepted))]
+    if bad:
+        ax.plot(*zip(*bad), "x", color="#d62728", markersize=9, mew=2, label="rejected trial")
+    if ok:
+        ax.plot(*zip(*ok), "o", color="#2ca02c", markersize=9, label="accepted trial")
+    ax.set_xlabel("step size eps")
+    ax.set_ylabel("phi(eps)")
+    ax.set_title(title or f"line search at step {rec['step']}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return _finish(fig, path)
+
+
+def _line_search_record(run: Any, step: int, f: Any, trials: Any, loss: Any, grad_norm: Any,
+                        c: Any) -> dict[str, Any]:
+    """Gather phi(0), ||g||^2, the trials, the accepted eps and phi from whatever we got."""
+    rec: dict[str, Any] = {"step": step, "phi": None}
+    is_optimizer = hasattr(run, "last_trials")
+    groups = getattr(run, "param_groups", None)
+    group_c = groups[0].get("c") if groups else None
+    rec["c"] = c if c is not None else (group_c or get(run, "c") or 1e-4)
+    r: Run | None = None if is_optimizer else one_run(run, "run")
+    if trials is None:
+        if is_optimizer:
+            trials = run.last_trials
+        else:
+            per_step = next((get(run, k) for k in ("trials", "line_search_trials")
+                             if get(run, k) is not None), None)
+            trials = per_step[step] if per_step is not None else []
+    rec["trials"] = [(float(e), float(v)) for e, v in trials]
+    if is_optimizer:
+        rec["accepted"] = float(run.last_step_size)
+        loss = loss if loss is not None else getattr(run, "last_loss", None)
+        grad_norm = grad_norm if grad_norm is not None else getattr(run, "last_grad_norm", None)
+    else:
+        assert r is not None
+        rec["accepted"] = float(r.step_size[step]) if r.step_size is not None else None
+        loss = loss if loss is not None else (r.loss[step] if r.loss is not None else None)
+        if grad_norm is None and r.grad_norm is not None:
+            grad_norm = r.grad_norm[step]
+    rec["phi0"] = None if loss is None else float(loss)
+    rec["slope"] = None if grad_norm is None else float(grad_norm) ** 2
+    if f is not None and r is not None and r.params is not None:
+        x = _start_point(f, r, step, rec["phi0"])
+        if x is not None:
+            g = numeric_gradient(f, x)
+            rec["phi"] = lambda e: _value(f, x - e * g)
+            rec["phi0"] = _value(f, x)
+            rec["slope"] = float(g @ g)
+    if rec["accepted"] is None and rec["trials"] and rec["phi0"] is not None and rec["slope"]:
+        fits = [e for e, v in rec["trials"] if v <= rec["phi0"] - rec["c"] * e * rec["slope"]]
+        rec["accepted"] = fits[0] if fits else None
+    return rec
+
+
+def _start_point(f: Any, r: Run, step: int, phi0: float | None) -> np.ndarray | None:
+    """The point the search started from: params[step] if f there is the recorded loss
+    (params recorded before the step), else params[step - 1] (recorded after)."""
+    assert r.params is not None
+    candidates = [r.params[step]]
+    idx = step % len(r.params)
+    if idx > 0:
+        candidates.append(r.params[idx - 1])
+    if phi0 is None:
+        return candidates[0]
+    for x in candidates:
+        if np.isclose(_value(f, x), phi0, rtol=1e-6, atol=1e-9):
+            return x
+    return candidates[0]
