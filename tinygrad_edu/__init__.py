@@ -14,6 +14,7 @@ from .derivatives import (
 )
 from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor, cat, matmul, maximum, minimum, stack, where
+from . import viz
 
 __version__ = "0.1.0"
 
