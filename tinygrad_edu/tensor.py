@@ -495,11 +495,11 @@ class Tensor:
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """exp(x - logsumexp(x)) along `axis`: positive, sums to 1."""
-        return (self - self.logsumexp(axis, keepdims=True, dim=dim)).exp()
+        return (self - self.logsumexp(axis if dim is None else dim, keepdims=True)).exp()
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x - logsumexp(x) along `axis`, stable for large logits."""
-        return self - self.logsumexp(axis, keepdims=True, dim=dim)
+        return self - self.logsumexp(axis if dim is None else dim, keepdims=True)
 
     def argmax(self, axis: int | None = None) -> Tensor:
         """Index of the largest value (an integer tensor, no gradient)."""
