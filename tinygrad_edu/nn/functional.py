@@ -1,0 +1,209 @@
+"""Loss functions and penalties, each composed from Tensor ops (no new primitives), so their
+gradients come from the ops' own backward rules.
+
+Shapes must match exactly: a prediction of shape (N, 1) against a target of shape (N,) is an
+error here, not a silent broadcast to (N, N). Targets may be Tensors, arrays or lists; only
+predictions carry gradients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "l1_penalty",
+    "l2_penalty",
+    "mse_loss",
+    "squared_error",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _tensor(fn: str, arg: str, x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    try:
+        arr = np.asarray(x)
+    except ValueError as e:
+        raise ValueError(f"{fn}: {arg} is not a rectangular array of numbers: {e}") from e
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        raise TypeError(f"{fn}: {arg} must be a Tensor or an array of numbers, got {x!r}")
+    return Tensor(arr)
+
+
+def _same_shape(fn: str, pred: Tensor, target: Tensor, names: tuple[str, str]) -> None:
+    if pred.shape != target.shape:
+        raise ValueError(
+            f"{fn}: {names[0]} has shape {pred.shape} but {names[1]} has shape {target.shape}; "
+            f"they must match exactly (no broadcasting). Reshape one of them, e.g. "
+            f"{names[1]}.reshape({', '.join(str(d) for d in pred.shape) or '()'})"
+        )
+
+
+def _reduce(fn: str, loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _check_reduction(fn: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error: mean_i (pred_i - target_i)^2  ('sum': the sum, 'none': elementwise).
+
+    d/d pred_i of the mean = 2 (pred_i - target_i) / N.
+    """
+    _check_reduction("mse_loss", reduction)
+    pred = _tensor("mse_loss", "pred", pred)
+    target = _tensor("mse_loss", "target", target)
+    _same_shape("mse_loss", pred, target, ("pred", "target"))
+    diff = pred - target
+    return _reduce("mse_loss", diff * diff, reduction)
+
+
+def squared_error(pred: Tensor, target: Any) -> Tensor:
+    """The lesson's f(W) = ||y - XW||^2 = sum_i (y_i - pred_i)^2, with pred = XW.
+
+    Its gradient with respect to W is -2 X^T (y - XW).
+    """
+    pred = _tensor("squared_error", "pred", pred)
+    target = _tensor("squared_error", "target", target)
+    _same_shape("squared_error", pred, target, ("pred", "target"))
+    residual = target - pred
+    return (residual * residual).sum()
+
+
+def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if t.shape != (n,):
+        raise ValueError(
+            f"{fn}: targets must have shape ({n},), one class index per row of logits, "
+            f"got shape {t.shape}"
+        )
+    if t.dtype.kind == "f":
+        if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
+            raise ValueError(
+                f"{fn}: targets must be integer class indices, got non-integer values {t!r}"
+            )
+        t = t.astype(np.int64)
+    elif t.dtype.kind not in "iub":
+        raise TypeError(f"{fn}: targets must be integer class indices, got dtype {t.dtype}")
+    t = t.astype(np.int64)
+    if n and (t.min() < 0 or t.max() >= c):
+        raise ValueError(
+            f"{fn}: targets must lie in [0, {c - 1}] for logits with {c} classes, "
+            f"got values from {t.min()} to {t.max()}"
+        )
+    return t
+
+
+def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy: loss_i = -log softmax(logits_i)[t_i] = logsumexp(logits_i) - logits_i[t_i].
+
+    logits: (N, C) Tensor; targets: (N,) integer class indices (integral floats are accepted,
+    since Tensor([0, 1]) is float64). d loss_i / d logits_i = softmax(logits_i) - onehot(t_i).
+    """
+    _check_reduction("cross_entropy", reduction)
+    logits = _tensor("cross_entropy", "logits", logits)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"cross_entropy: logits must have shape (N, C), got shape {logits.shape}; "
+            f"for a single example use logits.reshape(1, -1)"
+        )
+    n, c = logits.shape
+    t = _class_indices("cross_entropy", targets, n, c)
+    log_probs = logits.log_softmax(axis=1)
+    picked = log_probs[np.arange(n), t]
+    return _reduce("cross_entropy", -picked, reduction)
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """loss = -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], in the stable form
+    max(x, 0) - x y + log(1 + exp(-|x|)).
+
+    max(x, 0) is written (x + |x|) / 2, so the |x| terms' derivatives cancel and the gradient is
+    exactly sigmoid(x) - y everywhere, x = 0 included. Targets y lie in [0, 1].
+    """
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    fn = "binary_cross_entropy_with_logits"
+    x = _tensor(fn, "logits", logits)
+    y = _tensor(fn, "targets", targets)
+    _same_shape(fn, x, y, ("logits", "targets"))
+    abs_x = x.abs()
+    loss = (x + abs_x) * 0.5 - x * y + (1.0 + (-abs_x).exp()).log()
+    return _reduce(fn, loss, reduction)
+
+
+def hinge_loss(scores: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """mean_i max(0, 1 - y_i s_i) for 1-D scores s and labels y in {-1, +1}.
+
+    Subgradient: -y_i / N where y_i s_i < 1, else 0 (0 at the kink y_i s_i = 1).
+    """
+    _check_reduction("hinge_loss", reduction)
+    s = _tensor("hinge_loss", "scores", scores)
+    y = _tensor("hinge_loss", "targets", targets)
+    if s.ndim != 1:
+        raise ValueError(f"hinge_loss: scores must be 1-D, got shape {s.shape}")
+    _same_shape("hinge_loss", s, y, ("scores", "targets"))
+    labels = np.asarray(y.data)
+    if not np.all((labels == 1) | (labels == -1)):
+        raise ValueError(
+            "hinge_loss: targets must be -1 or +1; convert 0/1 labels with 2 * y - 1"
+        )
+    return _reduce("hinge_loss", (1.0 - y * s).relu(), reduction)
+
+
+def _param_list(fn: str, params: Any) -> list[Tensor]:
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    if isinstance(params, Tensor):
+        return [params]
+    if not isinstance(params, Iterable):
+        raise TypeError(f"{fn}: params must be Tensors or a Module, got {params!r}")
+    out = list(params)
+    for p in out:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{fn}: every parameter must be a Tensor, got {type(p).__name__}")
+    return out
+
+
+def l1_penalty(params: Iterable[Tensor] | Tensor | Any) -> Tensor:
+    """sum over all parameters p and their elements of |p|;  d/dp = sign(p).
+
+    `params` is an iterable of Tensors (e.g. model.parameters()), one Tensor, or a Module.
+    """
+    total: Tensor | None = None
+    for p in _param_list("l1_penalty", params):
+        term = p.abs().sum()
+        total = term if total is None else total + term
+    return Tensor(0.0) if total is None else total
+
+
+def l2_penalty(params: Iterable[Tensor] | Tensor | Any) -> Tensor:
+    """sum over all parameters p and their elements of p^2;  d/dp = 2 p.
+
+    `params` is an iterable of Tensors (e.g. model.parameters()), one Tensor, or a Module.
+    """
+    total: Tensor | None = None
+    for p in _param_list("l2_penalty", params):
+        term = (p * p).sum()
+        total = term if total is None else total + term
+    return Tensor(0.0) if total is None else total

@@ -1,0 +1,365 @@
+"""Modules: containers of parameters with a `forward`, as in PyTorch's torch.nn.
+
+A Module registers, in assignment order, every attribute that is a Tensor with
+requires_grad=True as a parameter and every attribute that is a Module as a submodule.
+Parameters are named by their path from the root, as PyTorch names them ("0.weight",
+"layers.2.bias"), and each parameter Tensor carries that name in `.name` so that graphs and
+error messages label it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..tensor import Tensor
+
+SeedLike = int | np.random.Generator | None
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` could not match (PyTorch's `_IncompatibleKeys`)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class: subclasses assign parameters and submodules in `__init__`, then define
+    `forward`. Calling the module calls `forward`."""
+
+    training: bool
+    _parameters: OrderedDict[str, Tensor]
+    _modules: OrderedDict[str, Module]
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ---- registration -----------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        params: OrderedDict[str, Tensor] | None = self.__dict__.get("_parameters")
+        modules: OrderedDict[str, Module] | None = self.__dict__.get("_modules")
+        if params is None or modules is None:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called: "
+                f"call super().__init__() first in {type(self).__name__}.__init__"
+            )
+        params.pop(name, None)
+        modules.pop(name, None)
+        if isinstance(value, Tensor) and value.requires_grad:
+            params[name] = value
+            value.name = name
+        elif isinstance(value, Module):
+            modules[name] = value
+            value._rename(name + ".")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    def _rename(self, prefix: str) -> None:
+        """Set every parameter's `.name` to its qualified name under `prefix`."""
+        for name, p in self.named_parameters(prefix=prefix.rstrip("."), remove_duplicate=False):
+            p.name = name
+
+    # ---- forward ------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ---- traversal ----------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, each once."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, mod = stack.pop()
+            if id(mod) in seen:
+                continue
+            seen.add(id(mod))
+            yield name, mod
+            kids = [(f"{name}.{k}" if name else k, m) for k, m in mod._modules.items()]
+            stack.extend(reversed(kids))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        """(qualified name, parameter) pairs in registration order; a shared parameter once."""
+        seen: set[int] = set()
+        mods = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mod_name, mod in mods:
+            for name, p in mod._parameters.items():
+                if remove_duplicate and id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mod_name}.{name}" if mod_name else name), p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    # ---- training helpers ---------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default) or to zeros."""
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad = Tensor(np.zeros_like(p.data))
+
+    def train(self, mode: bool = True) -> Module:
+        """Set the `training` flag on this module and all below it; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode): mode must be a bool, got {mode!r}")
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Same as `train(False)`."""
+        return self.train(False)
+
+    # ---- state --------------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Ordered mapping qualified name -> a copy of the parameter's array."""
+        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays from `state_dict` into the parameters (cast to each parameter's dtype).
+
+        Every problem is collected and reported in one RuntimeError, as PyTorch does: missing
+        and unexpected keys (only when strict) and shape mismatches (always). Nothing is
+        changed unless the whole load succeeds.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}"
+            )
+        own = dict(self.named_parameters())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [str(k) for k in state_dict if k not in own]
+        errors: list[str] = []
+        if strict and missing:
+            errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
+        if strict and unexpected:
+            errors.append(
+                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
+            )
+        new_values: dict[str, np.ndarray] = {}
+        for name, p in own.items():
+            if name not in state_dict:
+                continue
+            value = np.asarray(state_dict[name])
+            if value.dtype.kind not in "biuf":
+                errors.append(f"bad value for {name}: expected a numeric array, got dtype {value.dtype}")
+            elif value.shape != p.shape:
+                errors.append(
+                    f"size mismatch for {name}: copying a param with shape {value.shape} from "
+                    f"checkpoint, the shape in current model is {p.shape}."
+                )
+            else:
+                new_values[name] = np.array(value, dtype=p.dtype, copy=True)
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
+        for name, value in new_values.items():
+            own[name].data = value
+        return IncompatibleKeys(missing, unexpected)
+
+    # ---- printing -----------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, m in self._modules.items():
+            child = repr(m).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child}")
+        if not lines:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        extra = self.extra_repr()
+        head = f"{type(self).__name__}(" + (f"\n  {extra}" if extra else "")
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+
+def _check_positive_int(fn: str, arg: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}: {arg} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"{fn}: {arg} must be at least 1, got {value}")
+    return int(value)
+
+
+class Linear(Module):
+    """y = x @ W.T + b, with W of shape (out_features, in_features) and b of shape (out_features,).
+
+    PyTorch's default initialization: kaiming_uniform with a = sqrt(5) gives
+    W ~ U(-1/sqrt(in), 1/sqrt(in)), and b ~ U(-1/sqrt(in), 1/sqrt(in)); both are drawn from
+    np.random.default_rng(seed), the weight first.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        seed: SeedLike = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.in_features = _check_positive_int("Linear", "in_features", in_features)
+        self.out_features = _check_positive_int("Linear", "out_features", out_features)
+        if not isinstance(bias, bool):
+            raise TypeError(f"Linear: bias must be True or False, got {bias!r}")
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"Linear: dtype must be a floating dtype, got {dt}")
+        rng = np.random.default_rng(seed)
+        bound = 1.0 / math.sqrt(self.in_features)
+        w = rng.uniform(-bound, bound, size=(self.out_features, self.in_features))
+        self.weight = Tensor(w.astype(dt), requires_grad=True)
+        self.bias: Tensor | None = None
+        if bias:
+            b = rng.uniform(-bound, bound, size=(self.out_features,))
+            self.bias = Tensor(b.astype(dt), requires_grad=True)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear(in_features={self.in_features}) expects an input whose last dimension "
+                f"is {self.in_features}, got shape {x.shape}"
+            )
+        out = x @ self.weight.T
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class ReLU(Module):
+    """relu(x) = max(x, 0); relu'(x) = 1 if x > 0 else 0 (so relu'(0) = 0)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Tanh(Module):
+    """tanh(x); tanh'(x) = 1 - tanh(x)^2."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    """sigmoid(x) = 1 / (1 + exp(-x)); sigmoid'(x) = sigmoid(x) (1 - sigmoid(x))."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Sequential(Module):
+    """Applies its layers in order: Sequential(f, g)(x) = g(f(x)). Layers are named "0", "1", ..."""
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(
+                    f"Sequential: layer {i} must be a Module, got {type(layer).__name__} "
+                    f"({layer!r}); did you forget the parentheses, as in nn.ReLU()?"
+                )
+            setattr(self, str(i), layer)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self._modules.values():
+            x = layer(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        layers = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        return layers[index]
+
+
+_ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: Linear(sizes[0], sizes[1]), activation, Linear(sizes[1],
+    sizes[2]), ..., Linear(sizes[-2], sizes[-1]); every Linear has a bias and there is no
+    activation after the last one. With `seed`, all layers draw from one
+    np.random.default_rng(seed), so the whole network is reproducible.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | type[Module] = "relu",
+        seed: SeedLike = None,
+    ) -> None:
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+            raise TypeError(f"MLP: sizes must be a list of ints such as [2, 16, 1], got {sizes!r}")
+        if len(sizes) < 2:
+            raise ValueError(
+                f"MLP: sizes needs at least an input and an output size, got {list(sizes)!r}"
+            )
+        for s in sizes:
+            _check_positive_int("MLP", f"sizes (in {list(sizes)!r})", s)
+        if isinstance(activation, str):
+            if activation not in _ACTIVATIONS:
+                raise ValueError(
+                    f"MLP: activation must be one of {sorted(_ACTIVATIONS)} or a Module class, "
+                    f"got {activation!r}"
+                )
+            act = _ACTIVATIONS[activation]
+        elif isinstance(activation, type) and issubclass(activation, Module):
+            act = activation
+        else:
+            raise TypeError(
+                f"MLP: activation must be 'relu', 'tanh', 'sigmoid' or a Module class such as "
+                f"nn.Tanh (the class, not an instance), got {activation!r}"
+            )
+        rng = np.random.default_rng(seed)
+        layers: list[Module] = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            if i > 0:
+                layers.append(act())
+            layers.append(Linear(int(n_in), int(n_out), seed=rng))
+        super().__init__(*layers)
+        object.__setattr__(self, "sizes", [int(s) for s in sizes])
