@@ -117,6 +117,11 @@ class Optimizer:
                 "params argument given to the optimizer should be an iterable of Tensors or "
                 "dicts, but got a single Tensor; wrap it in a list: [param]"
             )
+        if isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets changes between runs; use a list instead"
+            )
         self.defaults = dict(defaults)
         self.state = ParamState()
         self.param_groups: list[ParamGroup] = []
