@@ -9,7 +9,9 @@ import numpy as np
 from tinygrad_edu import Tensor
 
 
-def numeric_vjp(f: Callable[..., np.ndarray], arrays: Sequence[np.ndarray], v: np.ndarray, eps: float = 1e-6) -> list[np.ndarray]:
+def numeric_vjp(
+    f: Callable[..., np.ndarray], arrays: Sequence[np.ndarray], v: np.ndarray, eps: float = 1e-6
+) -> list[np.ndarray]:
     """d/dx_i sum(v * f(x)) by central differences on every element of every input (float64)."""
     out = []
     for i, a in enumerate(arrays):

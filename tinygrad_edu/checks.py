@@ -81,8 +81,8 @@ def gradcheck(
             label = f"input {i}" + (f" ({xs[i].name!r})" if xs[i].name else "")
             raise GradcheckError(
                 f"gradcheck: the gradient of {label}, shape {xs[i].shape}, disagrees at "
-                f"element {tuple(int(k) for k in j)}: autodiff {analytic[j]!r}, central "
-                f"differences {numeric[j]!r} ({int(bad.sum())} of {bad.size} elements outside "
+                f"element {tuple(int(k) for k in j)}: autodiff {float(analytic[j]):.10g}, central "
+                f"differences {float(numeric[j]):.10g} ({int(bad.sum())} of {bad.size} elements outside "
                 f"atol={atol}, rtol={rtol}). Check that op's backward rule."
             )
     return True
