@@ -98,6 +98,23 @@ def test_linear_init_bounds_and_seeding():
     assert lin.weight.requires_grad and lin.weight.dtype == np.float64
 
 
+def test_linear_init_bound_is_torchs():
+    torch = pytest.importorskip("torch")
+    init = torch.nn.init
+    for fan_in in (1, 3, 50):
+        weight = torch.empty(4, fan_in)
+        gain = init.calculate_gain("leaky_relu", math.sqrt(5))
+        torch_bound = gain * math.sqrt(3.0 / init._calculate_fan_in_and_fan_out(weight)[0])
+        torch.manual_seed(0)
+        tlin = torch.nn.Linear(fan_in, 400)
+        assert tlin.weight.abs().max().item() <= torch_bound
+        lin = nn.Linear(fan_in, 400, seed=0)
+        assert math.isclose(torch_bound, 1 / math.sqrt(fan_in))
+        assert np.abs(lin.weight.numpy()).max() <= torch_bound
+        assert np.abs(lin.weight.numpy()).max() > 0.95 * torch_bound
+        assert np.abs(lin.bias.numpy()).max() > 0.95 * torch_bound
+
+
 def test_linear_float32():
     lin = nn.Linear(3, 2, seed=0, dtype=np.float32)
     assert lin.weight.dtype == np.float32 and lin.bias.dtype == np.float32

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -135,7 +135,6 @@ trees = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(trees)
 def test_round_trip_property(obj):
     with tempfile.TemporaryDirectory() as folder:
@@ -247,6 +246,20 @@ def test_foreign_files_are_refused(tmp_path):
     with zipfile.ZipFile(zipped, "w") as zf:
         zf.writestr("readme.txt", "hi")
     _expect_refusal(zipped)
+
+
+def test_saving_into_a_missing_folder_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save([1], tmp_path / "no" / "such" / "x.npz")
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX file modes")
+def test_saved_file_gets_the_usual_permissions(tmp_path):
+    path = tmp_path / "x.npz"
+    save([1], path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_missing_file_is_file_not_found(tmp_path):

@@ -137,8 +137,14 @@ def save(obj: Any, path: PathLike) -> None:
     meta = json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION, "tree": tree})
     members = {_META: np.frombuffer(meta.encode("utf-8"), dtype=np.uint8), **encoder.arrays}
     folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: cannot write {target!r}: folder {folder!r} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes the file private (0600); use the usual mode
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
             _write_npz(f, members)
             f.flush()

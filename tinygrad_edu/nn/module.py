@@ -82,8 +82,7 @@ class Module:
         yield from self._modules.items()
 
     def children(self) -> Iterator[Module]:
-        for _, m in self.named_children():
-            yield m
+        return (m for _, m in self.named_children())
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and all below it, depth first, each once."""
@@ -99,8 +98,7 @@ class Module:
             stack.extend(reversed(kids))
 
     def modules(self) -> Iterator[Module]:
-        for _, m in self.named_modules():
-            yield m
+        return (m for _, m in self.named_modules())
 
     def named_parameters(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
@@ -116,8 +114,8 @@ class Module:
                 yield (f"{mod_name}.{name}" if mod_name else name), p
 
     def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        """The parameters in the order of named_parameters(), each once."""
+        return (p for _, p in self.named_parameters(recurse=recurse))
 
     # ---- training helpers ---------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -336,9 +334,7 @@ class MLP(Sequential):
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
             raise TypeError(f"MLP: sizes must be a list of ints such as [2, 16, 1], got {sizes!r}")
         if len(sizes) < 2:
-            raise ValueError(
-                f"MLP: sizes needs at least an input and an output size, got {list(sizes)!r}"
-            )
+            raise ValueError(f"MLP: sizes needs an input and an output size, got {list(sizes)!r}")
         for s in sizes:
             _check_positive_int("MLP", f"sizes (in {list(sizes)!r})", s)
         if isinstance(activation, str):
@@ -362,4 +358,4 @@ class MLP(Sequential):
                 layers.append(act())
             layers.append(Linear(int(n_in), int(n_out), seed=rng))
         super().__init__(*layers)
-        object.__setattr__(self, "sizes", [int(s) for s in sizes])
+        self.sizes = [int(s) for s in sizes]
