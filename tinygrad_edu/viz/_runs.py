@@ -81,7 +81,9 @@ def one_run(obj: Any, label: str) -> Run:
                 setattr(run, key, np.array([float(_arr(v)) for v in values]))
         params = get(obj, "params")
         if params is not None and len(params):
-            run.params = np.stack([flat_params(p) for p in params])
+            final = get(obj, "final_params")  # History: where the run ended
+            points = list(params) + ([final] if final is not None and len(final) else [])
+            run.params = np.stack([flat_params(p) for p in points])
         return run
     a = np.asarray(getattr(obj, "data", obj), dtype=np.float64)
     if a.ndim == 2:

@@ -74,7 +74,7 @@ def plot_contour(
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
     minimizer: Sequence[float] | None = None,
-    levels: int = 30,
+    levels: int = 20,
     resolution: int = 80,
     quadratic: bool | None = None,
     title: str | None = None,
@@ -112,6 +112,7 @@ def plot_contour(
     fig, ax = plt.subplots(figsize=(6.4, 5.2))
     positive = bool(np.all(Z > 0))
     lv = np.geomspace(Z.min(), Z.max(), levels) if positive and Z.max() > 10 * Z.min() else levels
+    lv = np.unique(lv) if not isinstance(lv, int) else lv
     cs = ax.contour(xs, ys, Z, levels=lv, cmap="viridis", linewidths=0.8)
     ax.clabel(cs, inline=True, fontsize=7, fmt="%.3g")
     for k, r in paths:
@@ -213,6 +214,7 @@ def plot_line_search(
     run: Any,
     step: int = -1,
     f: Callable[[np.ndarray], Any] | None = None,
+    search: Any = None,
     trials: Sequence[tuple[float, float]] | None = None,
     loss: float | None = None,
     grad_norm: float | None = None,
@@ -229,14 +231,28 @@ def plot_line_search(
         per-step 'trials'); `step` picks the step (default: the last).
     f: the loss as a function of the flat parameter vector; with a run's `params` it draws
         phi exactly (else the tried points are joined by a dashed line).
+    search: the BacktrackingLineSearch that made a recorded run: its lr, shrink and c let
+        the trials of `step` be replayed with `f` (optim.minimize records no trials).
     trials, loss (= phi(0)), grad_norm (= ||g||), c: give or override what the run lacks.
+
+        hist = optim.minimize(loss_fn, opt, steps=20)        # opt: BacktrackingLineSearch
+        viz.plot_line_search(hist, step=0, f=f, search=opt)  # f(w) = loss at the vector w
+        opt.step(closure); viz.plot_line_search(opt, loss=f0, grad_norm=g0)  # the last step
     """
     plt = _deps.pyplot()
+    if search is not None and c is None:
+        c = search.param_groups[0].get("c")
     rec = _line_search_record(run, step, f, trials, loss, grad_norm, c)
+    if search is not None and not rec["trials"] and rec["phi"] is not None:
+        rec["trials"] = _replay_backtracking(search, rec)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     tried = rec["trials"]
-    eps_max = max([e for e, _ in tried] + [rec["accepted"] or 0.0, 1e-12]) * 1.1
-    grid = np.linspace(0.0, eps_max, 200)
+    eps_all = [e for e, _ in tried if e > 0] + ([rec["accepted"]] if rec["accepted"] else [])
+    eps_max = max(eps_all + [1e-12]) * 1.2
+    # backtracking halves eps: a log axis spaces its trials evenly
+    log_x = len(eps_all) > 1 and max(eps_all) > 8 * min(eps_all)
+    grid = (np.geomspace(min(eps_all) / 2, eps_max, 200) if log_x
+            else np.linspace(0.0, eps_max, 200))
     if rec["phi"] is not None:
         ax.plot(grid, [rec["phi"](e) for e in grid], color="#1f77b4",
                 label="phi(eps) = f(x - eps g)")
@@ -247,7 +263,10 @@ def plot_line_search(
         cc = rec["c"]
         ax.plot(grid, rec["phi0"] - cc * grid * rec["slope"], color="gray", linestyle=":",
                 label=f"Armijo line phi(0) - {cc:g} eps ||g||^2")
-        ax.plot([0.0], [rec["phi0"]], "s", color="black", label="phi(0) = f(x)")
+        if log_x:
+            ax.axhline(rec["phi0"], color="black", linewidth=0.8, label="phi(0) = f(x)")
+        else:
+            ax.plot([0.0], [rec["phi0"]], "s", color="black", label="phi(0) = f(x)")
     accepted = rec["accepted"]
     ok = [(e, v) for e, v in tried if accepted and np.isclose(e, accepted)]
     bad = [(e, v) for e, v in tried if not (accepted and np.isclose(e, accepted))]
@@ -255,7 +274,15 @@ def plot_line_search(
         ax.plot(*zip(*bad), "x", color="#d62728", markersize=9, mew=2, label="rejected trial")
     if ok:
         ax.plot(*zip(*ok), "o", color="#2ca02c", markersize=9, label="accepted trial")
-    ax.set_xlabel("step size eps")
+    if rec["phi0"] is None or rec["slope"] is None:
+        ax.text(0.02, 0.02, "pass loss= and grad_norm= (f(x), ||g|| where the step started)\n"
+                "to draw phi(0) and the Armijo line", transform=ax.transAxes, fontsize=8)
+    if log_x:
+        ax.set_xscale("log")
+        values = [v for _, v in tried] + ([rec["phi0"]] if rec["phi0"] is not None else [])
+        if values and min(values) > 0 and max(values) > 30 * min(values):
+            ax.set_yscale("log")
+    ax.set_xlabel("step size eps" + (" (log scale)" if log_x else ""))
     ax.set_ylabel("phi(eps)")
     ax.set_title(title or f"line search at step {rec['step']}")
     ax.grid(True, alpha=0.3)
@@ -319,3 +346,17 @@ def _start_point(f: Any, r: Run, step: int, phi0: float | None) -> np.ndarray | 
         if np.isclose(_value(f, x), phi0, rtol=1e-6, atol=1e-9):
             return x
     return candidates[0]
+
+
+def _replay_backtracking(search: Any, rec: dict[str, Any]) -> list[tuple[float, float]]:
+    """The trials backtracking made: eps = lr, lr*shrink, ... down to the accepted one."""
+    group = search.param_groups[0]
+    lr, shrink = float(group["lr"]), float(group.get("shrink", 0.5))
+    accepted = rec["accepted"]
+    trials = []
+    for k in range(int(group.get("max_trials", 50))):
+        eps = lr * shrink**k
+        trials.append((eps, rec["phi"](eps)))
+        if accepted and eps <= accepted * (1 + 1e-9):
+            break
+    return trials

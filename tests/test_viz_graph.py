@@ -1,0 +1,203 @@
+"""The graph pictures: DOT source (no `dot` needed), text tree, escaping, renders."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("graphviz")
+
+from tinygrad_edu import Tensor, viz  # noqa: E402
+from tinygrad_edu.viz import _deps  # noqa: E402
+from tinygrad_edu.viz._walk import fmt_array  # noqa: E402
+from tinygrad_edu.viz.graph import COLORS  # noqa: E402
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+
+
+def lesson():
+    X = Tensor([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]], name="X")
+    y = Tensor([1.0, 3.0, 2.0], name="y")
+    W = Tensor([1.0, 2.0], requires_grad=True, name="W")
+    loss = ((y - X @ W) ** 2).sum()
+    loss.name = "loss"
+    return X, y, W, loss
+
+
+def node_lines(source: str) -> list[str]:
+    return [ln for ln in source.splitlines() if re.match(r"\s*(t|op)\d+ \[", ln)]
+
+
+def label_of(source: str, node: str) -> str:
+    m = re.search(rf"^\s*{node} \[label=(\"(?:[^\"\\]|\\.)*\"|\S+)", source, re.M)
+    assert m, f"no node {node}"
+    return m.group(1)
+
+
+def test_nodes_labels_and_legend():
+    _, _, W, loss = lesson()
+    src = viz.draw_graph(loss).source
+    assert "W (param)\\n(2,) float64\\ndata [1., 2.]" in src
+    assert "X\\n(3, 2) float64" in src and "loss\\n() float64" in src
+    for op in ("MatMul", "Pow", "Sum", "Add", "Mul"):
+        assert f"label={op} " in src
+    assert "subgraph cluster_legend" in src and "parameter (requires grad)" in src
+    # parameters styled differently from data and from intermediates
+    assert f'fillcolor="{COLORS["param"]}" penwidth=2' in src
+    assert "grad" not in label_of(src, "t2")  # no gradient before backward
+
+
+def test_grad_after_backward_and_options():
+    _, _, W, loss = lesson()
+    loss.backward()
+    src = viz.draw_graph(loss).source
+    assert f"grad {fmt_array(W.grad.data)}" in src and "grad [" in label_of(src, "t2")
+    bare = viz.draw_graph(loss, show_data=False, show_grad=False, rankdir="TB").source
+    assert "\\ndata " not in bare and "\\ngrad " not in bare and "rankdir=TB" in bare
+
+
+def test_large_values_are_summarized():
+    x = Tensor(np.arange(100.0), requires_grad=True, name="x")
+    src = viz.draw_graph((x * 2).sum()).source
+    assert "min 0  mean 49.5  max 99" in src
+
+
+def test_one_edge_per_use_and_topological_ids():
+    a = Tensor(3.0, requires_grad=True, name="a")
+    src = viz.draw_graph(a * a).source
+    assert src.count("t0 -> op1") == 2
+    # ids follow topological order: every edge goes from a smaller to a larger number
+    for u, v in re.findall(r"(?:t|op)(\d+) -> (?:t|op)(\d+)", src):
+        assert int(u) <= int(v)
+
+
+def test_source_is_deterministic():
+    sources = {viz.draw_graph(lesson()[3]).source for _ in range(3)}
+    assert len(sources) == 1
+    assert len({viz.graph_text(lesson()[3]) for _ in range(3)}) == 1
+
+
+def test_highlight_marks_every_path_with_local_derivatives():
+    a = Tensor(2.0, requires_grad=True, name="a")
+    b = Tensor(3.0, requires_grad=True, name="b")
+    c = a * a + a * b
+    c.name = "c"
+    src = viz.draw_graph(c, highlight=a).source
+    red = [ln for ln in src.splitlines() if "->" in ln and COLORS["path"] in ln]
+    from_a = [ln for ln in red if ln.strip().startswith("t0 ->")]
+    assert len(from_a) == 3  # a*a twice, a*b once
+    assert ["= 2" in ln for ln in from_a].count(True) == 2 and "= 3" in from_a[2]
+    assert not any(ln.strip().startswith("t2 ->") for ln in red)  # b is not on a path
+    assert "dc/da = sum over the red paths" in src.replace("\\n", " ")
+    # the sum over paths of products is a's gradient: 2*1 + 2*1 + 3*1
+    c.backward()
+    assert float(a.grad) == 7.0
+
+
+def test_cap_collapses_what_is_too_big():
+    x = Tensor(np.ones(3), requires_grad=True, name="x")
+    z = x
+    for _ in range(100):
+        z = z * 1.5 + 1.0
+    z = z.sum()
+    g = viz.draw_graph(z, max_nodes=25)
+    assert len(node_lines(g.source)) <= 25
+    assert "more nodes" in g.source and "style=dashed" in g.source
+    shallow = viz.draw_graph(z, max_depth=2, max_nodes=None).source
+    assert len(node_lines(shallow)) == 6  # z, Sum, its input, Add, Add's two inputs
+    assert "more nodes" in viz.graph_text(z, max_depth=2)
+
+
+ODD = 'a "q" <b> {c} \\n back\\slash\nnewline'
+
+
+def test_labels_are_escaped():
+    a = Tensor(1.0, requires_grad=True, name=ODD)
+    b = Tensor(2.0, requires_grad=True, name="<b>")
+    src = viz.draw_graph(a * b, highlight=a).source
+    assert '"a \\"q\\" <b> {c} \\\\n back\\\\slash\\nnewline (param)' in src
+    assert 't1 [label="<b> (param)' in src  # quoted, not read as an HTML label
+
+
+@needs_dot
+def test_escaped_labels_render():
+    a = Tensor(1.0, requires_grad=True, name=ODD)
+    b = Tensor(2.0, requires_grad=True, name="<b>")
+    c = a * b
+    c.name = 'end\\'
+    svg = viz.draw_graph(c, highlight=a).pipe(format="svg", encoding="utf-8")
+    assert "back\\slash" in svg and "&lt;b&gt;" in svg and "newline" in svg
+
+
+def test_graph_text_is_the_same_graph():
+    a = Tensor(2.0, requires_grad=True, name="a")
+    b = Tensor(3.0, name="b")
+    c = a * a + a * b
+    text = viz.graph_text(c)
+    assert text.splitlines()[0].startswith("[t4] () float64")
+    assert "└── Add" in text and "[t0] a (param) | () float64 | data 2" in text
+    assert "[t0] (see above)" in text  # a is used three times, written out once
+    ids = set(re.findall(r"\[(t\d+)\]", text))
+    assert ids == set(re.findall(r"^\s*(t\d+) \[", viz.draw_graph(c).source, re.M))
+    assert "\\n" in viz.graph_text(Tensor(1.0, requires_grad=True, name="x\ny") * 2)
+
+
+def test_missing_dot_says_how_to_install(monkeypatch):
+    g = viz.draw_graph(lesson()[3])
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(viz.DotNotFoundError) as err:
+        g.pipe(format="svg")
+    assert "apt-get install graphviz" in str(err.value)
+    assert "brew install graphviz" in str(err.value) and "graph_text" in str(err.value)
+    with pytest.raises(RuntimeError, match="apt-get"):
+        g.render("unused", format="png")
+    bundle = g._repr_mimebundle_()  # Jupyter falls back to the text tree
+    assert "└── Sum" in bundle["text/plain"]
+
+
+def test_missing_graphviz_package_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    _deps._digraph_class.cache_clear()
+    try:
+        with pytest.raises(ImportError, match=r'pip install "tinygrad_edu\[viz\]"'):
+            viz.draw_graph(lesson()[3])
+    finally:
+        monkeypatch.undo()
+        _deps._digraph_class.cache_clear()
+
+
+@needs_dot
+def test_svg_and_png_renders(tmp_path):
+    g = viz.draw_graph(lesson()[3], highlight=lesson()[2])
+    assert b"<svg" in g.pipe(format="svg")
+    out = g.render(tmp_path / "graph", format="png")
+    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    import graphviz
+
+    assert isinstance(g, graphviz.Digraph)  # Jupyter shows it inline
+    assert "image/svg+xml" in g._repr_mimebundle_()
+
+
+def test_gradcheck_view_colours_agreement():
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
+    y = np.array([1.0, 3.0, 2.0])
+    W = Tensor([1.0, 2.0], requires_grad=True, name="W")
+
+    def f(W):
+        return ((Tensor(y) - Tensor(X) @ W) ** 2).sum()
+
+    right = -2 * X.T @ (y - X @ np.array([1.0, 2.0]))
+    good = viz.draw_gradcheck(f, [W], expected=[right])
+    assert f'fillcolor="{COLORS["ok"]}"' in label_line(good.source, "W")
+    assert good.check_rows[0].ok and good.check_rows[0].numeric_error < 1e-6
+    bad = viz.draw_gradcheck(f, W, expected={"W": 2 * right})
+    assert f'fillcolor="{COLORS["bad"]}"' in label_line(bad.source, "W")
+    assert "MISMATCH" in bad.source and W.grad is None
+
+
+def label_line(source: str, name: str) -> str:
+    return next(ln for ln in source.splitlines() if f'label="{name} (param)' in ln)
