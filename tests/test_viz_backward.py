@@ -1,0 +1,109 @@
+"""The backward pass as data and as frames."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, viz
+
+X_DATA = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])
+Y_DATA = np.array([1.0, 3.0, 2.0, 5.0])
+
+
+def lesson(W_data=(1.0, 2.0)):
+    X = Tensor(X_DATA, name="X")
+    y = Tensor(Y_DATA, name="y")
+    W = Tensor(np.array(W_data), requires_grad=True, name="W")
+    return W, ((y - X @ W) ** 2).sum()
+
+
+def total(steps, name):
+    return sum(arr for step in steps for n, arr in step.contributions if n == name)
+
+
+@pytest.mark.parametrize("W_data", [(1.0, 2.0), ((1.0,), (2.0,))])
+def test_steps_sum_to_the_gradient(W_data):
+    W, loss = lesson(W_data)
+    steps = viz.backward_steps(loss)
+    assert W.grad is None  # nothing touched
+    loss.backward()
+    np.testing.assert_allclose(total(steps, "W"), W.grad.data, rtol=1e-12)
+    if W.ndim == 1:  # (a column W broadcasts y - X @ W to (4, 4): still summed right)
+        np.testing.assert_allclose(W.grad.data, -2 * X_DATA.T @ (Y_DATA - X_DATA @ W.data))
+
+
+def test_each_contribution_is_upstream_times_local_derivative():
+    W, loss = lesson()
+    steps = viz.backward_steps(loss)
+    assert [s.op for s in steps][0] == "Sum" and steps[0].upstream == 1.0
+    for s in steps:
+        assert s.rule and s.upstream.shape == s.tensor.shape
+        x = [t.data for t in s.node.inputs]
+        sent = dict(zip([id(t) for t in s.targets], [a for _, a in s.contributions]))
+        got = sent[id(s.targets[0])]
+        G = s.upstream
+        if s.op == "Sum":
+            np.testing.assert_allclose(got, np.ones_like(x[0]) * G)
+        elif s.op == "Pow":
+            np.testing.assert_allclose(got, G * x[1] * x[0] ** (x[1] - 1))
+        elif s.op == "Mul":
+            i = [id(t) for t in s.node.inputs].index(id(s.targets[0]))
+            np.testing.assert_allclose(got, G * x[1 - i])
+        elif s.op == "Add":
+            np.testing.assert_allclose(got, G)
+        elif s.op == "MatMul":
+            assert "dA = G B^T" in s.rule and "dB = A^T G" in s.rule
+            np.testing.assert_allclose(got, x[0].swapaxes(-1, -2) @ G)  # dB = A^T G
+        elif s.op == "Reshape":
+            np.testing.assert_allclose(got, G.reshape(s.targets[0].shape))
+    assert {"Sum", "Pow", "Add", "MatMul"} <= {s.op for s in steps}
+
+
+def test_broadcast_axes_are_named():
+    A = Tensor(np.ones((3, 2)), requires_grad=True, name="A")
+    b = Tensor([1.0, 2.0], requires_grad=True, name="b")
+    steps = viz.backward_steps(((A + b) * 2).sum())
+    add = next(s for s in steps if s.op == "Add")
+    assert "summed over broadcast axes (b: axes (0,) of (3, 2) -> (2,))" in add.rule
+    np.testing.assert_allclose(dict(add.contributions)["b"], [6.0, 6.0])
+    assert "b <-" in str(add)
+
+
+def test_fan_out_sends_one_contribution_per_use():
+    a = Tensor(3.0, requires_grad=True, name="a")
+    steps = viz.backward_steps(a * a)
+    assert [n for n, _ in steps[0].contributions] == ["a", "a"]
+    assert total(steps, "a") == 6.0
+
+
+def test_freed_graph_and_non_scalar_outputs_are_explained():
+    W, loss = lesson()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        viz.backward_steps(loss)
+    with pytest.raises(ValueError, match="gradient="):
+        viz.backward_steps(W * 2)
+    steps = viz.backward_steps(W * 2, gradient=np.ones(2))
+    np.testing.assert_allclose(steps[0].contributions[0][1], [2.0, 2.0])
+
+
+def test_draw_backward_frames(tmp_path):
+    pytest.importorskip("graphviz")
+    a = Tensor(2.0, requires_grad=True, name="a")
+    b = Tensor(3.0, requires_grad=True, name="b")
+    c = a * a + a * b
+    frames = viz.draw_backward(c)
+    assert len(frames) == len(frames.steps) + 1 == 4
+    assert "grad 1" in frames[0].source and "grad 7" not in frames[0].source
+    assert "grad 7" in frames[-1].source  # a's gradient once every path has arrived
+    assert "#ff7f0e" in frames[1].source and "#ff7f0e" not in frames[0].source.split("legend")[0]
+    assert a.grad is None
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` not installed")
+    paths = frames.save(tmp_path, format="png")
+    assert [p.name for p in paths] == [f"backward_0{k}.png" for k in range(4)]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
+    assert "<svg" in frames._repr_html_()
