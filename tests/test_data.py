@@ -86,6 +86,8 @@ def test_batches_types_and_seeding():
         (lambda: data.make_regression(0, 2), ValueError, "m"),
         (lambda: data.make_regression(5, 2, noise=-1), ValueError, "noise"),
         (lambda: data.make_moons(10, noise="big"), TypeError, "noise"),
+        (lambda: data.make_moons(10, seed="x"), TypeError, "make_moons: seed"),
+        (lambda: list(data.batches(np.zeros(3), np.zeros(3), 2, seed=-2)), ValueError, "seed"),
         (lambda: data.normal_equation(np.zeros(3), np.zeros(3)), ValueError, "2-D"),
         (lambda: data.normal_equation(np.zeros((3, 2)), np.zeros(4)), ValueError, "y must"),
     ],

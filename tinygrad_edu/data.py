@@ -35,6 +35,15 @@ def _noise(fn: str, noise: Any) -> float:
     return float(noise)
 
 
+def _rng(fn: str, seed: SeedLike) -> np.random.Generator:
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as e:
+        raise type(e)(
+            f"{fn}: seed must be a non-negative int, a np.random.Generator or None, got {seed!r}"
+        ) from e
+
+
 def _array(fn: str, arg: str, x: Any) -> np.ndarray:
     arr = np.asarray(x.data if isinstance(x, Tensor) else x)
     if arr.dtype.kind not in "biuf":
@@ -54,7 +63,7 @@ def make_regression(
     m = _count("make_regression", "m", m)
     n = _count("make_regression", "n", n)
     noise = _noise("make_regression", noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng("make_regression", seed)
     X = rng.standard_normal((m, n))
     if bias:
         X = np.hstack([np.ones((m, 1)), X])
@@ -73,7 +82,7 @@ def make_moons(m: int, noise: float = 0.1, seed: SeedLike = None) -> tuple[Tenso
     """
     m = _count("make_moons", "m", m)
     noise = _noise("make_moons", noise)
-    rng = np.random.default_rng(seed)
+    rng = _rng("make_moons", seed)
     n_out = m // 2
     n_in = m - n_out
     t_out = np.linspace(0.0, np.pi, n_out)
@@ -106,7 +115,7 @@ def batches(
             f"batches: X and y need the same number of rows, got shapes {xs.shape} and {ys.shape}"
         )
     rows = len(xs)
-    order = np.random.default_rng(seed).permutation(rows) if shuffle else np.arange(rows)
+    order = _rng("batches", seed).permutation(rows) if shuffle else np.arange(rows)
     for start in range(0, rows, batch_size):
         idx = order[start : start + batch_size]
         xb, yb = xs[idx], ys[idx]

@@ -212,6 +212,15 @@ def _check_positive_int(fn: str, arg: str, value: Any) -> int:
     return int(value)
 
 
+def _rng(fn: str, seed: SeedLike) -> np.random.Generator:
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as e:
+        raise type(e)(
+            f"{fn}: seed must be a non-negative int, a np.random.Generator or None, got {seed!r}"
+        ) from e
+
+
 class Linear(Module):
     """y = x @ W.T + b, with W of shape (out_features, in_features) and b of shape (out_features,).
 
@@ -236,7 +245,7 @@ class Linear(Module):
         dt = np.dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"Linear: dtype must be a floating dtype, got {dt}")
-        rng = np.random.default_rng(seed)
+        rng = _rng("Linear", seed)
         bound = 1.0 / math.sqrt(self.in_features)
         w = rng.uniform(-bound, bound, size=(self.out_features, self.in_features))
         self.weight = Tensor(w.astype(dt), requires_grad=True)
@@ -351,7 +360,7 @@ class MLP(Sequential):
                 f"MLP: activation must be 'relu', 'tanh', 'sigmoid' or a Module class such as "
                 f"nn.Tanh (the class, not an instance), got {activation!r}"
             )
-        rng = np.random.default_rng(seed)
+        rng = _rng("MLP", seed)
         layers: list[Module] = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             if i > 0:
