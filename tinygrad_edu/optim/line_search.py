@@ -155,11 +155,13 @@ class ExactLineSearch(_RaySearch):
         phi'(eps) = -g . grad f(x - eps g),   phi''(eps) = g . H(x - eps g) g,
     both from one forward-mode pass (`tge.jvp` of the closure in direction -g; inside it,
     the tangent of p.grad is H(-g)). It stops when |phi'(eps)| <= tol * |phi'(0)| or after
-    max_iter Newton iterations. For a quadratic f, phi is a parabola and the first
+    max_iter Newton iterations, or when |phi'| stops shrinking or a Newton update no longer
+    changes eps (both mean rounding noise has been reached). For a quadratic f, phi is a parabola and the first
     iteration gives eps = ||g||^2 / (g . H g), the exact minimizer along the ray.
 
     Fallback: when phi''(eps) <= 0 (or is not finite) the parabola has no minimum and
-    Newton is not trustworthy, and when the final eps does not decrease f, the search
+    Newton is not trustworthy, and when the final eps does not decrease f (beyond rounding,
+    8 machine epsilons of |f(x)|), the search
     instead backtracks from the current eps (or 1.0 if that is 0), halving until
     Armijo's condition f(x - eps g) <= f(x) - 1e-4 eps ||g||^2 holds (at most 50 halvings;
     no step and a RuntimeWarning if none does).
@@ -216,18 +218,23 @@ class ExactLineSearch(_RaySearch):
         if norm2 == 0.0:
             return loss
         try:
-            eps, value, fallback = 0.0, f0, False
+            eps, value, fallback, last_slope = 0.0, f0, False, np.inf
             for _ in range(group["max_iter"]):
                 value, slope, curvature = self._phi(closure, params, x0, g, eps)
-                if abs(slope) <= group["tol"] * norm2:
-                    break
+                if abs(slope) <= group["tol"] * norm2 or abs(slope) >= last_slope:
+                    break  # converged, or |phi'| stopped shrinking: rounding noise
+                last_slope = abs(slope)
                 if not (np.isfinite(curvature) and curvature > 0.0):
                     fallback = True
                     break
-                eps = eps - slope / curvature
+                new_eps = eps - slope / curvature
+                if abs(new_eps - eps) <= 4 * np.finfo(float).eps * abs(eps):
+                    break  # eps no longer changes in floating point
+                eps = new_eps
             else:
                 value = self._evaluate(closure, params, x0, g, eps)
-            if fallback or not value <= f0 or eps <= 0.0:
+            rounding = 8 * np.finfo(float).eps * abs(f0)
+            if fallback or not value <= f0 + rounding or eps <= 0.0:
                 eps = self._backtrack(closure, params, x0, g, f0, norm2, eps)
         except BaseException:
             self._restore(params, x0, grads0)

@@ -7,7 +7,8 @@
 Entry k of the history describes the point x_k where step k starts: loss[k] = f(x_k),
 grad_norm[k] = ||grad f(x_k)||, params[k] = copies of x_k, step_size[k] = the step size
 used to leave x_k (the group's lr for fixed-step and adaptive methods; the accepted eps for
-line searches). `final_params` holds where the run ended.
+line searches), trials[k] = the (eps, f) pairs a line search tried from x_k (empty for
+other optimizers). `final_params` holds where the run ended.
 
 Divergence rule: the run stops with a `DivergenceError` as soon as a loss is NaN or
 infinite, or |loss| exceeds 1e6 * max(|initial loss|, 1e-12) (the "grows without bound"
@@ -53,6 +54,7 @@ class History:
     grad_norm: list[float] = field(default_factory=list)
     step_size: list[float] = field(default_factory=list)
     params: list[list[np.ndarray]] = field(default_factory=list)
+    trials: list[list[tuple[float, float]]] = field(default_factory=list)
     final_params: list[np.ndarray] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -65,6 +67,7 @@ class History:
             "grad_norm": list(self.grad_norm),
             "step_size": list(self.step_size),
             "params": [[np.array(a) for a in entry] for entry in self.params],
+            "trials": [list(t) for t in self.trials],
             "final_params": [np.array(a) for a in self.final_params],
         }
 
@@ -86,7 +89,7 @@ class History:
                 "History.plot needs matplotlib and tinygrad_edu.viz: "
                 "pip install tinygrad_edu[viz]"
             ) from err
-        return plot_history([self], **kwargs)
+        return plot_history(self, **kwargs)
 
 
 def minimize(
@@ -132,11 +135,13 @@ def minimize(
             _check_divergence(value, k, optimizer, history)
             if tol is not None and history.grad_norm[-1] < tol:
                 history.step_size.append(0.0)
+                history.trials.append([])
                 break
             cached.append(loss)
             optimizer.step(closure)
             cached.clear()
             history.step_size.append(_step_size(optimizer))
+            history.trials.append(list(getattr(optimizer, "last_trials", [])))
             if bar is not None:
                 bar.set_postfix(loss=f"{value:.6g}")
                 bar.update(1)
