@@ -75,7 +75,11 @@ def graphs(out: Path) -> list[Path]:
     d = Tensor(2.0, requires_grad=True, name="a")
     e = d * d + d * Tensor(3.0, name="b")
     e.name = "c"
-    written += viz.draw_backward(e).save(out, format="svg", prefix="backward")
+    frames = viz.draw_backward(e)
+    for k in (1, len(frames) - 1):  # the first step, and the end: every gradient in place
+        path = out / f"backward_{k}.svg"
+        path.write_bytes(frames[k].pipe(format="svg"))
+        written.append(path)
     return written
 
 

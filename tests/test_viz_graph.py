@@ -146,7 +146,7 @@ def test_graph_text_is_the_same_graph():
     assert "\\n" in viz.graph_text(Tensor(1.0, requires_grad=True, name="x\ny") * 2)
 
 
-def test_missing_dot_says_how_to_install(monkeypatch):
+def test_missing_dot_says_how_to_install(monkeypatch, tmp_path):
     g = viz.draw_graph(lesson()[3])
     monkeypatch.setenv("PATH", "")
     with pytest.raises(viz.DotNotFoundError) as err:
@@ -154,7 +154,7 @@ def test_missing_dot_says_how_to_install(monkeypatch):
     assert "apt-get install graphviz" in str(err.value)
     assert "brew install graphviz" in str(err.value) and "graph_text" in str(err.value)
     with pytest.raises(RuntimeError, match="apt-get"):
-        g.render("unused", format="png")
+        g.render(tmp_path / "graph", format="png")
     bundle = g._repr_mimebundle_()  # Jupyter falls back to the text tree
     assert "└── Sum" in bundle["text/plain"]
 
