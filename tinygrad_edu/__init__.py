@@ -16,7 +16,7 @@ from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .serialization import load, save
 from .tensor import Tensor, cat, matmul, maximum, minimum, stack, where
 from . import viz
-from . import optim
+from . import optim as optim
 
 __version__ = "0.1.0"
 
