@@ -135,3 +135,15 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "tinygrad_edu\[viz\]"'):
         viz.plot_history([1.0, 0.5])
+
+
+def test_line_search_uses_recorded_trials_and_marks_a_fixed_step():
+    hist, opt = run(optim.BacktrackingLineSearch, steps=2)
+    ax = viz.plot_line_search(hist, step=1).axes[0]  # trials from History.trials, no f
+    xs = [x for ln in ax.lines if "trial" in ln.get_label() for x in ln.get_xdata()]
+    assert sorted(xs) == sorted(e for e, _ in opt.last_trials)
+    assert any(ln.get_label() == "phi at the tried eps" for ln in ax.lines)
+    sgd, _ = run(optim.SGD, steps=3, lr=0.05)
+    ax = viz.plot_line_search(sgd, step=0, f=f).axes[0]
+    taken = next(ln for ln in ax.lines if ln.get_label().startswith("step taken"))
+    assert taken.get_xdata()[0] == 0.05

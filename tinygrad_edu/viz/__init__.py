@@ -8,7 +8,8 @@ from ._deps import DotNotFoundError
 from .backward import BackwardFrames, BackwardStep, backward_steps, draw_backward
 from .gradcheck import draw_gradcheck
 from .graph import draw_graph, graph_text
-from .plots import plot_contour, plot_history, plot_line_search
+from .line_search import plot_line_search
+from .plots import plot_contour, plot_history
 
 __all__ = [
     "BackwardFrames",
