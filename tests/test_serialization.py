@@ -126,11 +126,19 @@ leaves = (
     | arrays.filter(lambda a: a.ndim == 0).map(lambda a: a[()])
     | tensors
 )
+keys = (
+    st.text(max_size=4)
+    | st.integers()
+    | st.none()
+    | st.floats(allow_nan=False)
+    | st.tuples(st.integers(), st.text(max_size=2))
+)
 trees = st.recursive(
     leaves,
     lambda children: st.lists(children, max_size=3)
     | st.lists(children, max_size=3).map(tuple)
-    | st.dictionaries(st.text(max_size=4) | st.integers(), children, max_size=3),
+    | st.dictionaries(keys, children, max_size=3)
+    | st.dictionaries(keys, children, max_size=3).map(OrderedDict),
     max_leaves=12,
 )
 

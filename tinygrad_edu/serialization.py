@@ -292,6 +292,7 @@ def load(path: PathLike) -> Any:
         TypeError,
         UnicodeDecodeError,
         NotImplementedError,
+        RecursionError,
     ) as e:
         raise CheckpointError(
             where, f"the file is truncated or corrupted ({type(e).__name__}: {e})"

@@ -2,8 +2,8 @@
 gradients come from the ops' own backward rules.
 
 Shapes must match exactly: a prediction of shape (N, 1) against a target of shape (N,) is an
-error here, not a silent broadcast to (N, N). Targets may be Tensors, arrays or lists; only
-predictions carry gradients.
+error here, not a silent broadcast to (N, N). Targets may be Tensors, arrays or lists (lists
+and integer arrays become float64 Tensors).
 """
 
 from __future__ import annotations
