@@ -54,7 +54,7 @@ class _RaySearch(Optimizer):
             loss = closure()
         params = [p for p in self.param_groups[0]["params"] if p.grad is not None]
         x0 = [p.data for p in params]
-        g = [np.array(p.grad.data, copy=True) for p in params]
+        g = [np.array(p.grad.data, dtype=p.data.dtype, copy=True) for p in params]
         for p, gi in zip(params, g, strict=True):
             if gi.shape != p.data.shape:
                 raise ValueError(f"gradient of shape {gi.shape} does not match {p.data.shape}")
@@ -63,7 +63,7 @@ class _RaySearch(Optimizer):
     @staticmethod
     def _move(params: list[Tensor], x0: list, g: list, eps: float) -> None:
         for p, xi, gi in zip(params, x0, g, strict=True):
-            p.data = xi - eps * gi
+            p.data = np.asarray(xi - eps * gi, dtype=xi.dtype)
 
     def _evaluate(self, closure: Closure, params: list[Tensor], x0: list, g: list,
                   eps: float) -> float:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from ..tensor import Tensor
+from .param_state import ParamState
 
 ParamGroup = dict[str, Any]
 Params = Iterable[Tensor] | Iterable[ParamGroup]
@@ -58,47 +59,6 @@ def check_betas(betas: Any) -> None:
         check_number(f"betas[{i}]", beta)
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-
-
-# ---------------------------------------------------------------- state keyed by parameter
-class ParamState(MutableMapping):
-    """`optimizer.state`: a dict from parameter Tensor to its state dict, keyed by identity.
-
-    Like PyTorch's `defaultdict(dict)`: reading the state of a parameter that has none
-    inserts and returns an empty dict. Tensors are looked up by identity (`id`), so the
-    mapping never relies on Tensor's `==` (which compares elementwise).
-    """
-
-    def __init__(self) -> None:
-        self._items: dict[int, tuple[Tensor, dict[str, Any]]] = {}
-
-    def __getitem__(self, param: Tensor) -> dict[str, Any]:
-        if id(param) not in self._items:
-            self._items[id(param)] = (param, {})
-        return self._items[id(param)][1]
-
-    def __setitem__(self, param: Tensor, value: dict[str, Any]) -> None:
-        self._items[id(param)] = (param, value)
-
-    def __delitem__(self, param: Tensor) -> None:
-        del self._items[id(param)]
-
-    def __contains__(self, param: object) -> bool:
-        return id(param) in self._items
-
-    def get(self, param: Tensor, default: Any = None) -> Any:
-        item = self._items.get(id(param))
-        return default if item is None else item[1]
-
-    def __iter__(self) -> Iterator[Tensor]:
-        return (param for param, _ in self._items.values())
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        names = [getattr(p, "name", None) or f"param{i}" for i, p in enumerate(self)]
-        return f"ParamState({names})"
 
 
 # ---------------------------------------------------------------- the base class
@@ -211,9 +171,9 @@ class Optimizer:
                 new_x, new_state = self._update(p.data, grad, state, group)
                 updates.append((p, new_x, new_state))
         for p, new_x, new_state in updates:
-            p.data = new_x
+            p.data = np.asarray(new_x, dtype=p.data.dtype)
             if new_state:
-                self.state[p] = new_state
+                self.state[p] = {k: _as_array(v) for k, v in new_state.items()}
         return loss
 
     def _init_state(self, x: np.ndarray, group: ParamGroup) -> dict[str, Any]:
@@ -295,9 +255,9 @@ class Optimizer:
 
 
 def gradient_array(p: Tensor) -> np.ndarray:
-    """p.grad as an ndarray, checked to have p's shape (else a ValueError naming both)."""
+    """p.grad as an ndarray of p's dtype, checked to have p's shape (else a ValueError)."""
     assert p.grad is not None
-    grad = np.asarray(p.grad.data)
+    grad = np.asarray(p.grad.data, dtype=p.data.dtype)
     if grad.shape != p.data.shape:
         raise ValueError(
             f"gradient of shape {grad.shape} does not match parameter "
@@ -313,6 +273,11 @@ def grad_norm(params: Iterable[Tensor]) -> float:
         if p.grad is not None:
             total += float(np.sum(np.square(np.asarray(p.grad.data, dtype=np.float64))))
     return math.sqrt(total)
+
+
+def _as_array(value: Any) -> Any:
+    """NumPy scalars (from 0-d arithmetic) back to 0-d arrays; other values unchanged."""
+    return np.asarray(value) if isinstance(value, np.generic) else value
 
 
 def _copy_value(value: Any) -> Any:
