@@ -201,3 +201,13 @@ def test_gradcheck_view_colours_agreement():
 
 def label_line(source: str, name: str) -> str:
     return next(ln for ln in source.splitlines() if f'label="{name} (param)' in ln)
+
+
+def test_long_chains_need_no_recursion():
+    x = Tensor(1.0, requires_grad=True, name="x")
+    z = x
+    for _ in range(20_000):
+        z = z * 1.0
+    g = viz.draw_graph(z)  # capped at 80 nodes by default
+    assert len(node_lines(g.source)) <= 80 and "more nodes" in g.source
+    assert len(viz.backward_steps(z)) == 20_000

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _digraph_class() -> type[graphviz.Digraph]:
         the text tree instead of an error.
         """
 
-        text_fallback: str = ""
+        text_fallback: Callable[[], str] = staticmethod(lambda: "")
 
         def pipe(self, *args: Any, **kwargs: Any) -> Any:
             try:
@@ -73,7 +74,7 @@ def _digraph_class() -> type[graphviz.Digraph]:
             try:
                 return super()._repr_mimebundle_(include, exclude, **kw)
             except DotNotFoundError:
-                return {"text/plain": self.text_fallback + "\n\n" + INSTALL_DOT}
+                return {"text/plain": self.text_fallback() + "\n\n" + INSTALL_DOT}
 
     return Digraph
 

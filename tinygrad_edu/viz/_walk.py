@@ -112,11 +112,19 @@ def walk(t: Tensor, max_depth: int | None = None, max_nodes: int | None = None) 
     deepest = max(depth.values())
     cut = deepest if max_depth is None else max(1, min(max_depth, deepest))
     if max_nodes is not None:
-        while cut > 1 and _count(order, depth, cut) > max_nodes:
+        # shown(d) = tensors at depth <= d plus ops of tensors at depth < d
+        per_depth = np.zeros(deepest + 2, dtype=np.int64)
+        for x in order:
+            per_depth[depth[id(x)]] += 1
+            if x.grad_fn is not None:
+                per_depth[depth[id(x)] + 1] += 1
+        shown = np.cumsum(per_depth)
+        while cut > 1 and shown[cut] > max_nodes:
             cut -= 1
     visible = [nodes[id(x)] for x in order if depth[id(x)] <= cut]
     ops = []
     collapsed: dict[str, int] = {}
+    counted: set[int] = set()  # a hidden node is counted once, at the first frontier reaching it
     for tn in visible:
         fn = tn.tensor.grad_fn
         if fn is None:
@@ -124,15 +132,22 @@ def walk(t: Tensor, max_depth: int | None = None, max_nodes: int | None = None) 
         if tn.depth < cut:
             ops.append(OpNode(fn, tn, [nodes[id(x)] for x in fn.inputs]))
         else:
-            hidden = [x for x in topo_order(tn.tensor) if depth[id(x)] > cut]
-            collapsed[tn.id] = len(hidden) + sum(x.grad_fn is not None for x in hidden) + 1
+            collapsed[tn.id] = 1 + _count_hidden(tn.tensor, depth, cut, counted)
     return Graph(nodes[id(t)], visible, ops, collapsed, nodes)
 
 
-def _count(order: list[Tensor], depth: dict[int, int], cut: int) -> int:
-    tensors = sum(depth[id(x)] <= cut for x in order)
-    ops = sum(depth[id(x)] < cut and x.grad_fn is not None for x in order)
-    return tensors + ops
+def _count_hidden(t: Tensor, depth: dict[int, int], cut: int, counted: set[int]) -> int:
+    """Tensors and ops behind the frontier tensor `t` not yet counted for another one."""
+    total = 0
+    stack = [x for x in inputs_of(t)]
+    while stack:
+        x = stack.pop()
+        if id(x) in counted or depth[id(x)] <= cut:
+            continue
+        counted.add(id(x))
+        total += 1 + (x.grad_fn is not None)
+        stack.extend(inputs_of(x))
+    return total
 
 
 # ---------------------------------------------------------------- words and numbers

@@ -171,7 +171,8 @@ def draw_graph(
         )
     if caption:
         dot.attr(label=escape(caption), labelloc="b")
-    dot.text_fallback = graph_text(t, show_data, show_grad, max_depth, max_nodes)
+    # shown by Jupyter instead of the picture when `dot` is missing
+    dot.text_fallback = lambda: graph_text(t, show_data, show_grad, max_depth, max_nodes)
     return dot
 
 
