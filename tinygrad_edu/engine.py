@@ -93,11 +93,11 @@ class Function:
     Set `save_output = True` to reach the output tensor from `backward` as `self.output()`.
     """
 
-    __slots__ = ("inputs", "released", "_out", "trace", "__dict__")
+    __slots__ = ("inputs", "_out", "trace", "__dict__")
     save_output = False
+    released = False  # set by release() after a backward without retain_graph
 
     inputs: tuple[Tensor, ...]
-    released: bool
     _out: weakref.ReferenceType[Tensor]
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
     # Each op defines these three; their signatures follow the op's inputs.
@@ -116,9 +116,14 @@ class Function:
         assert out is not None, f"{self.name}: output tensor was freed"
         return out
 
-    def needs_grad(self, i: int) -> bool:
-        """Whether input `i` wants a gradient (backward may skip the others)."""
-        return self.inputs[i].requires_grad
+    def values(self, *tensors: Tensor) -> tuple[Any, ...]:
+        """The tensors as a derivative formula should see them: as Tensors while a graph is
+        being recorded (create_graph=True, or forward mode), so that the formula is itself
+        differentiable; otherwise as their arrays, so that the formula runs as plain NumPy.
+        Formulas use operators that read the same for both (`g * (1.0 - out * out)`)."""
+        if STATE.grad_enabled or STATE.fw_level:
+            return tensors
+        return tuple(t.data for t in tensors)
 
     def release(self) -> None:
         """Drop what forward saved; a later backward through this node raises."""
@@ -131,26 +136,34 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **kwargs: Any) -> Tensor:
         """Run forward on the inputs' arrays and wrap the result, recording this node when
-        grad mode is on and some input requires grad."""
+        grad mode is on and some input requires grad. (The hot path of the library: kept
+        to plain loops and attribute reads.)"""
         ctx = cls()
         ctx.inputs = inputs
         try:
-            data = ctx.forward(*[t.data for t in inputs], **kwargs)
+            if len(inputs) == 2:
+                data = ctx.forward(inputs[0].data, inputs[1].data, **kwargs)
+            else:
+                data = ctx.forward(*[t.data for t in inputs], **kwargs)
         except (ValueError, IndexError) as e:
             shapes = ", ".join(str(t.shape) for t in inputs)
             raise type(e)(f"{cls.__name__}: cannot apply to operands of shapes {shapes}: {e}") from e
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        requires = STATE.grad_enabled and any(t.requires_grad for t in inputs)
+        requires = False
+        if STATE.grad_enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    requires = True
+                    break
         out = _tensor.Tensor._wrap(data, requires, ctx if requires else None)
-        ctx.released = False
-        if requires or STATE.fw_level:
-            if cls.save_output:
-                ctx._out = weakref.ref(out)
-            if requires and STATE.anomaly:
-                ctx.trace = traceback.extract_stack()[:-2]
-            if STATE.fw_level:
-                _forward_tangent(ctx, out)
+        forward_mode = STATE.fw_level
+        if cls.save_output and (requires or forward_mode):
+            ctx._out = weakref.ref(out)
+        if requires and STATE.anomaly:
+            ctx.trace = traceback.extract_stack()[:-2]
+        if forward_mode:
+            _forward_tangent(ctx, out)
         return out
 
 
@@ -244,11 +257,14 @@ def run_backward(
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     leaves: dict[int, Tensor] = {}  # id -> leaf tensor, in the order first reached
     stored: set[int] = {id(g) for g in grads}  # caller's gradients: never alias them
+    anomaly = STATE.anomaly
     with enable_grad() if create_graph else no_grad():
         for t in reversed(order):
-            if id(t) not in pending:
+            g = pending.pop(id(t), None)
+            if g is None:
                 continue
-            g = _run_hooks(t, pending.pop(id(t)))
+            if t._hooks:
+                g = _run_hooks(t, g)
             if wanted is not None:
                 if id(t) in wanted:
                     results[wanted[id(t)]] = g
@@ -263,17 +279,20 @@ def run_backward(
                     "backward() (or autograd.grad) if you need to backward twice."
                 )
             in_grads = node.backward(g)
-            if STATE.anomaly:
+            if anomaly:
                 _check_anomaly(node, in_grads)
             for inp, ig in zip(node.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
-                if ig.shape != inp.shape:
-                    ig = unbroadcast(ig, inp.shape)
+                if ig.data.shape != inp.data.shape:
+                    ig = unbroadcast(ig, inp.data.shape)
                 key = id(inp)
-                pending[key] = pending[key] + ig if key in pending else ig
-                if inp.grad_fn is None:
-                    leaves.setdefault(key, inp)
+                if key in pending:
+                    pending[key] = pending[key] + ig
+                else:
+                    pending[key] = ig
+                    if inp.grad_fn is None:
+                        leaves[key] = inp
             if not retain_graph:
                 node.release()
         # roots that are leaves themselves (x.backward() on a leaf)

@@ -53,7 +53,7 @@ class Mul(Function):
 
     def backward(self, g: Tensor) -> Grads:
         x, y = self.inputs
-        return (g * y if self.needs_grad(0) else None, g * x if self.needs_grad(1) else None)
+        return (g * y if self.inputs[0].requires_grad else None, g * x if self.inputs[1].requires_grad else None)
 
     def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
         x, y = self.inputs
@@ -68,8 +68,8 @@ class Pow(Function):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.power(x, y)
 
-    def _dx(self) -> Tensor:
-        x, y = self.inputs
+    def _dx(self) -> Any:
+        x, y = self.values(*self.inputs)
         return y * x ** (y - 1.0)
 
     def _dy(self) -> Tensor:
@@ -80,8 +80,8 @@ class Pow(Function):
 
     def backward(self, g: Tensor) -> Grads:
         return (
-            g * self._dx() if self.needs_grad(0) else None,
-            g * self._dy() if self.needs_grad(1) else None,
+            g * self._dx() if self.inputs[0].requires_grad else None,
+            g * self._dy() if self.inputs[1].requires_grad else None,
         )
 
     def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
@@ -147,10 +147,12 @@ class Log(Function):
         return np.log(x)
 
     def backward(self, g: Tensor) -> Grads:
-        return (g / self.inputs[0],)
+        (x,) = self.values(self.inputs[0])
+        return (g / x,)
 
     def jvp(self, tx: Tensor) -> Tensor:
-        return tx / self.inputs[0]
+        (x,) = self.values(self.inputs[0])
+        return tx / x
 
 
 class Sin(Function):
@@ -188,11 +190,11 @@ class Tanh(Function):
         return np.tanh(x)
 
     def backward(self, g: Tensor) -> Grads:
-        out = self.output()
+        (out,) = self.values(self.output())
         return (g * (1.0 - out * out),)
 
     def jvp(self, tx: Tensor) -> Tensor:
-        out = self.output()
+        (out,) = self.values(self.output())
         return tx * (1.0 - out * out)
 
 
@@ -207,11 +209,11 @@ class Sigmoid(Function):
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
     def backward(self, g: Tensor) -> Grads:
-        out = self.output()
+        (out,) = self.values(self.output())
         return (g * (out * (1.0 - out)),)
 
     def jvp(self, tx: Tensor) -> Tensor:
-        out = self.output()
+        (out,) = self.values(self.output())
         return tx * (out * (1.0 - out))
 
 
@@ -251,10 +253,12 @@ class Sqrt(Function):
         return np.sqrt(x)
 
     def backward(self, g: Tensor) -> Grads:
-        return (g / (2.0 * self.output()),)
+        (out,) = self.values(self.output())
+        return (g / (2.0 * out),)
 
     def jvp(self, tx: Tensor) -> Tensor:
-        return tx / (2.0 * self.output())
+        (out,) = self.values(self.output())
+        return tx / (2.0 * out)
 
 
 # ================================================================ reductions
@@ -392,10 +396,10 @@ class Cat(Function):
     def backward(self, g: Tensor) -> Grads:
         grads: list[Tensor | None] = []
         start = 0
-        for i, x in enumerate(self.inputs):
+        for x in self.inputs:
             stop = start + x.shape[self.axis]
             index = (slice(None),) * self.axis + (slice(start, stop),)
-            grads.append(GetItem.apply(g, index=index) if self.needs_grad(i) else None)
+            grads.append(GetItem.apply(g, index=index) if x.requires_grad else None)
             start = stop
         return tuple(grads)
 
@@ -411,12 +415,12 @@ class MatMul(Function):
         return np.matmul(a, b)
 
     def backward(self, g: Tensor) -> Grads:
-        a, b = self.inputs
+        a, b = self.values(*self.inputs)
         return (
-            g @ b.swapaxes(-1, -2) if self.needs_grad(0) else None,
-            a.swapaxes(-1, -2) @ g if self.needs_grad(1) else None,
+            g @ b.swapaxes(-1, -2) if self.inputs[0].requires_grad else None,
+            a.swapaxes(-1, -2) @ g if self.inputs[1].requires_grad else None,
         )
 
     def jvp(self, ta: Tensor, tb: Tensor) -> Tensor:
-        a, b = self.inputs
+        a, b = self.values(*self.inputs)
         return ta @ b + a @ tb

@@ -65,22 +65,19 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 class Tensor:
     """An n-dimensional array with reverse- and forward-mode automatic differentiation."""
 
-    __slots__ = (
-        "data", "grad", "requires_grad", "grad_fn", "name",
-        "_retains_grad", "_hooks", "_tangent", "_tlevel", "__weakref__",
-    )  # fmt: skip
     __array_ufunc__ = None  # ndarray + Tensor -> Tensor.__radd__, never a silent ndarray
     __hash__ = object.__hash__  # == is elementwise, tensors still work as dict keys
 
+    # Class-level defaults: an op result sets only data, requires_grad and grad_fn.
     data: np.ndarray
-    grad: Tensor | None
-    requires_grad: bool
-    grad_fn: engine.Function | None
-    name: str | None
-    _retains_grad: bool
-    _hooks: list[Callable[[Tensor], Tensor | None]] | None
-    _tangent: Tensor | None  # forward mode: the tangent carried at level _tlevel
-    _tlevel: int
+    grad: Tensor | None = None
+    requires_grad: bool = False
+    grad_fn: engine.Function | None = None
+    name: str | None = None
+    _retains_grad: bool = False
+    _hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+    _tangent: Tensor | None = None  # forward mode: the tangent carried at level _tlevel
+    _tlevel: int = 0
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
@@ -88,15 +85,13 @@ class Tensor:
         arr = _to_array(data, dtype)
         if requires_grad:
             _check_float(arr, "Tensor(requires_grad=True)")
-        self.data, self.grad, self.requires_grad, self.grad_fn = arr, None, bool(requires_grad), None
-        self.name, self._retains_grad, self._hooks, self._tangent, self._tlevel = (name, False, None, None, 0)
+        self.data, self.requires_grad, self.name = arr, bool(requires_grad), name
 
     @staticmethod
     def _wrap(data: np.ndarray, requires_grad: bool, grad_fn: engine.Function | None) -> Tensor:
         """Fast constructor for op results: no conversion, no checks."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t.requires_grad, t.grad_fn, t.name = data, None, requires_grad, grad_fn, None
-        t._retains_grad, t._hooks, t._tangent, t._tlevel = False, None, None, 0
+        t.data, t.requires_grad, t.grad_fn = data, requires_grad, grad_fn
         return t
 
     # ------------------------------------------------------------ factories
@@ -306,10 +301,13 @@ class Tensor:
     # ------------------------------------------------------------ arithmetic
     def _operand(self, other: Any) -> Tensor:
         """`other` as a Tensor; Python numbers take this tensor's float dtype."""
+        if type(other) is Tensor:
+            return other
+        if type(other) in (float, int, bool):
+            dtype = self.data.dtype
+            return Tensor._wrap(np.array(other, dtype if dtype.kind == "f" else None), False, None)
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (int, float, bool)) and self.data.dtype.kind == "f":
-            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype), False, None)
         return Tensor(other) if isinstance(other, (list, tuple)) else Tensor._wrap(np.asarray(other), False, None)
 
     def __add__(self, other: ArrayLike) -> Tensor:
@@ -336,7 +334,7 @@ class Tensor:
         return ops.Mul.apply(self._operand(other), self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, (int, float)):
+        if isinstance(other, (int, float, np.ndarray)):  # a constant: multiply by 1/other
             return self * (1.0 / other)
         return self * self._operand(other) ** -1.0
 
