@@ -260,7 +260,7 @@ def run_backward(
     anomaly = STATE.anomaly
     with enable_grad() if create_graph else no_grad():
         for t in reversed(order):
-            g = pending.pop(id(t), None)
+            g = pending.pop(id(t), None)  # type: ignore[arg-type]
             if g is None:
                 continue
             if t._hooks:
