@@ -45,6 +45,16 @@ def test_tensor_without_grad_and_none_are_not_parameters():
     assert "scale" not in dict(model.named_parameters())
 
 
+def test_reassigned_parameter_keeps_its_place():
+    model = TwoLayer()
+    model.scale = Tensor(np.full(2, 2.0), requires_grad=True)
+    names = [n for n, _ in model.named_parameters()]
+    assert names[0] == "scale" and model.scale.name == "scale"
+    lin = nn.Linear(2, 2)
+    lin.weight = Tensor(np.eye(2), requires_grad=True)
+    assert [n for n, _ in lin.named_parameters()] == ["weight", "bias"]
+
+
 def test_shared_parameters_are_listed_once():
     shared = nn.Linear(2, 2, seed=0)
     seq = nn.Sequential(shared, nn.Tanh(), shared)

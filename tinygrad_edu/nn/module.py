@@ -4,7 +4,9 @@ A Module registers, in assignment order, every attribute that is a Tensor with
 requires_grad=True as a parameter and every attribute that is a Module as a submodule.
 Parameters are named by their path from the root, as PyTorch names them ("0.weight",
 "layers.2.bias"), and each parameter Tensor carries that name in `.name` so that graphs and
-error messages label it.
+error messages label it (a module renames its submodules' parameters when it is assigned to a
+parent). Registration happens at assignment: a Tensor assigned without requires_grad stays a
+plain attribute.
 """
 
 from __future__ import annotations
@@ -50,14 +52,17 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() is called: "
                 f"call super().__init__() first in {type(self).__name__}.__init__"
             )
-        params.pop(name, None)
-        modules.pop(name, None)
         if isinstance(value, Tensor) and value.requires_grad:
-            params[name] = value
+            modules.pop(name, None)
+            params[name] = value  # a reassigned name keeps its place, as in PyTorch
             value.name = name
         elif isinstance(value, Module):
+            params.pop(name, None)
             modules[name] = value
             value._rename(name + ".")
+        else:
+            params.pop(name, None)
+            modules.pop(name, None)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
