@@ -111,6 +111,20 @@ def test_backtracking_armijo_monotone_and_reaches_normal_equation_solution():
     np.testing.assert_allclose(W.data, W_STAR, atol=1e-8)
 
 
+@pytest.mark.parametrize(("lr", "shrink", "c"), [(1.0, 0.5, 0.9), (0.05, 0.8, 0.5)])
+def test_backtracking_takes_the_first_trial_that_satisfies_armijo(lr, shrink, c):
+    W, _, make_closure = problem()
+    opt = optim.BacktrackingLineSearch([W], lr=lr, shrink=shrink, c=c)
+    closure = make_closure(opt)
+    for _ in range(10):
+        g = 2 * X.T @ (X @ W.data - Y)
+        f0 = float(opt.step(closure))
+        *rejected, (eps, f_new) = opt.last_trials
+        assert eps == opt.last_step_size == pytest.approx(lr * shrink ** len(rejected))
+        assert f_new <= f0 - c * eps * g @ g
+        assert all(v > f0 - c * e * g @ g for e, v in rejected)
+
+
 def test_backtracking_without_acceptable_step_warns_and_stays():
     W, _, make_closure = problem()
     opt = optim.BacktrackingLineSearch([W], lr=1e6, max_trials=3)
