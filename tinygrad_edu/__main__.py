@@ -1,0 +1,7 @@
+"""`python -m tinygrad_edu demo`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
