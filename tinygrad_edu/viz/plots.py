@@ -90,7 +90,9 @@ def plot_contour(
         lr < 2 / lambda_max are printed on the plot.
     """
     plt = _deps.pyplot()
-    runs = [r for r in as_runs(trajectories, labels)] if len(_len(trajectories)) else []
+    empty = trajectories is None or (isinstance(trajectories, (list, tuple, dict))
+                                     and len(trajectories) == 0)
+    runs = [] if empty else as_runs(trajectories, labels)
     paths = [(k, r) for k, r in enumerate(runs) if r.params is not None]
     for _, r in paths:
         if r.params is not None and r.params.shape[1] != 2:
@@ -135,15 +137,6 @@ def plot_contour(
     ax.set_title(title or "loss contours and optimizer paths")
     ax.legend(loc="upper right", fontsize=8)
     return _finish(fig, path)
-
-
-def _len(obj: Any) -> Sequence[Any]:
-    """`obj` as something with a length (an empty tuple for 'no trajectories')."""
-    if obj is None:
-        return ()
-    if isinstance(obj, np.ndarray) or hasattr(obj, "params") or isinstance(obj, dict):
-        return (obj,)
-    return obj if isinstance(obj, (list, tuple)) else (obj,)
 
 
 def _box(points: list[np.ndarray], xlim: Any, ylim: Any) -> tuple[np.ndarray, np.ndarray]:
