@@ -1,16 +1,8 @@
 """Models and losses: `nn.Module`, layers, `nn.MLP`, and `nn.functional` (the losses)."""
 
 from . import functional
-from .module import (
-    MLP,
-    IncompatibleKeys,
-    Linear,
-    Module,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Tanh,
-)
+from .layers import MLP, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .module import IncompatibleKeys, Module
 
 __all__ = [
     "MLP",
