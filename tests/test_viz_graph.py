@@ -231,7 +231,7 @@ def dot_unescape(quoted: str) -> str:
     return "".join(out)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.text(min_size=1, max_size=20))
 def test_any_name_survives_escaping(name):
     a = Tensor(1.0, requires_grad=True, name=name)
