@@ -132,6 +132,8 @@ def plot_contour(
         _eigen(ax, H, np.asarray(minimizer if minimizer is not None else center), span)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    if np.isclose(hi[0] - lo[0], hi[1] - lo[1]):
+        ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel("w0")
     ax.set_ylabel("w1")
     ax.set_title(title or "loss contours and optimizer paths")
@@ -145,6 +147,10 @@ def _box(points: list[np.ndarray], xlim: Any, ylim: Any) -> tuple[np.ndarray, np
         lo, hi = allp.min(axis=0), allp.max(axis=0)
         pad = np.maximum((hi - lo) * 0.15, 0.5)
         lo, hi = lo - pad, hi + pad
+        width = hi - lo
+        if width.max() <= 3 * width.min():  # equal spans: true angles and shapes
+            grow = (width.max() - width) / 2
+            lo, hi = lo - grow, hi + grow
     else:
         lo, hi = np.array([-2.0, -2.0]), np.array([2.0, 2.0])
     if xlim is not None:
@@ -158,9 +164,11 @@ def _eigen(ax: Any, H: np.ndarray, at: np.ndarray, span: float) -> None:
     lam, vec = np.linalg.eigh(H)
     for i in range(2):
         d = vec[:, i] * 0.2 * span
-        ax.annotate("", xy=at + d, xytext=at,
+        ax.annotate("", xy=at + d, xytext=at, zorder=5,
                     arrowprops=dict(arrowstyle="->", color="crimson", linewidth=1.5))
-        ax.text(*(at + 1.1 * d), f"λ{i + 1}={lam[i]:.3g}", color="crimson", fontsize=8)
+        ax.text(*(at + 1.1 * d), f"λ{i + 1}={lam[i]:.3g}", color="crimson", fontsize=8,
+                zorder=6, bbox=dict(boxstyle="round,pad=0.1", facecolor="white", alpha=0.7,
+                                    edgecolor="none"))
     lines = [f"Hessian eigenvalues: {lam[0]:.4g}, {lam[1]:.4g}"]
     if lam[1] > 0:
         lines.append(f"fixed step stable for lr < 2/λmax = {2 / lam[1]:.4g}")
