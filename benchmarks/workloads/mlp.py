@@ -22,9 +22,9 @@ from workloads.common import (
 )
 
 # float32: summation orders differ between BLAS calls and frameworks, and 100 SGD steps carry
-# those rounding differences forward, so the losses must agree to 1e-4 relative (float32's
-# epsilon is 1.2e-7).
-RTOL = 1e-4
+# those rounding differences forward, so the losses must agree to 1e-5 relative (float32's
+# epsilon is 1.2e-7; the frameworks measured here agree to about 2e-7).
+RTOL = 1e-5
 
 
 def setup_numpy(size: dict[str, Any]) -> Run:
