@@ -252,3 +252,19 @@ def test_float32_stays_float32() -> None:
     assert y.dtype == np.float32
     y.backward()
     assert x.grad is not None and x.grad.dtype == np.float32
+
+
+def test_gradient_takes_the_dtype_of_its_input() -> None:
+    w = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array(0.5), requires_grad=True)
+    ((w * w).sum() + b * b).backward()
+    assert w.grad is not None and w.grad.dtype == np.float32
+    assert b.grad is not None and b.grad.dtype == np.float64
+
+
+def test_astype_is_differentiable() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.astype(np.float32)
+    assert y.dtype == np.float32
+    (y * y).sum().backward()
+    assert x.grad is not None and x.grad.dtype == np.float64 and x.grad.tolist() == [2.0, 4.0]

@@ -1,6 +1,6 @@
 """tinygrad_edu: a small, readable automatic-differentiation framework on NumPy."""
 
-from . import autograd, data, losses, nn
+from . import autograd, data, losses, nn, optim, viz
 from .checks import GradcheckError, GradientReport, compare_gradients, gradcheck
 from .derivatives import (
     directional_derivative,
@@ -15,15 +15,12 @@ from .derivatives import (
 from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .serialization import load, save
 from .tensor import Tensor, cat, matmul, maximum, minimum, stack, where
-from . import viz
-from . import optim as optim
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "autograd", "cat", "compare_gradients", "detect_anomaly", "directional_derivative",
-    "enable_grad", "grad", "GradcheckError", "GradientReport", "gradcheck", "hessian", "hvp",
-    "is_grad_enabled", "jacobian", "jvp", "matmul", "maximum", "minimum", "no_grad", "stack",
-    "tangent_of", "value_and_grad", "where",
-    "data", "load", "losses", "nn", "save",
+    "GradcheckError", "GradientReport", "Tensor", "autograd", "cat", "compare_gradients", "data",
+    "detect_anomaly", "directional_derivative", "enable_grad", "grad", "gradcheck", "hessian", "hvp",
+    "is_grad_enabled", "jacobian", "jvp", "load", "losses", "matmul", "maximum", "minimum", "nn",
+    "no_grad", "optim", "save", "stack", "tangent_of", "value_and_grad", "viz", "where",
 ]  # fmt: skip

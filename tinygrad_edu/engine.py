@@ -100,6 +100,8 @@ class Function:
     inputs: tuple[Tensor, ...]
     _out: weakref.ReferenceType[Tensor]
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
+    locked: list[tuple[Tensor, np.ndarray]]  # user arrays held read-only (see lock_leaf)
+    unlock: weakref.finalize
     # Each op defines these three; their signatures follow the op's inputs.
     forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
     backward: Callable[..., tuple[Tensor | None, ...]]  # (G) -> gradient per input
@@ -126,9 +128,26 @@ class Function:
         return tuple(t.data for t in tensors)
 
     def release(self) -> None:
-        """Drop what forward saved; a later backward through this node raises."""
+        """Drop what forward saved and unlock the user's arrays; a later backward through
+        this node raises."""
+        unlock = self.__dict__.get("unlock")
         self.__dict__.clear()
         self.released = True
+        if unlock is not None:
+            unlock()
+
+    def check_unchanged(self) -> None:
+        """Raise if a user's tensor that this node read got new data (`t.data = ...`)
+        between the forward and the backward pass."""
+        for t, arr in self.__dict__.get("locked", ()):
+            if t.data is not arr:
+                label = repr(t.name) if t.name else f"of shape {t.shape}"
+                raise RuntimeError(
+                    f"{self.name}: the tensor {label} was given new data (t.data = ...) after "
+                    "this op used it, so its gradient would be computed from values that no "
+                    "longer exist. Run the forward pass again after changing it (for example, "
+                    "call backward() before the optimizer step)."
+                )
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -157,6 +176,12 @@ class Function:
                     requires = True
                     break
         out = _tensor.Tensor._wrap(data, requires, ctx if requires else None)
+        if requires:
+            # Mutation safety: arrays the backward pass will read must not change under it.
+            data.flags.writeable = False  # an op result in a graph is read-only for good
+            for t in inputs:
+                if t._shared and t.grad_fn is None:
+                    lock_leaf(ctx, t)  # a user's array: read-only while this node lives
         forward_mode = STATE.fw_level
         if cls.save_output and (requires or forward_mode):
             ctx._out = weakref.ref(out)
@@ -165,6 +190,40 @@ class Function:
         if forward_mode:
             _forward_tangent(ctx, out)
         return out
+
+
+# ---------------------------------------------------------------- mutation safety
+# A user's array (a leaf created with Tensor(...), a factory or detach()) is made read-only
+# while some recorded node depends on it, and writable again when the last such node is
+# released by backward or freed. _LOCKS counts the nodes per array.
+_LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, number of nodes holding it]
+
+
+def lock_leaf(ctx: Function, t: Tensor) -> None:
+    arr = t.data
+    entry = _LOCKS.get(id(arr))
+    if entry is None:
+        if not arr.flags.writeable:
+            return  # read-only already (a broadcast view, say): nothing to manage
+        arr.flags.writeable = False
+        entry = _LOCKS[id(arr)] = [arr, 0]
+    entry[1] += 1
+    locked = ctx.__dict__.get("locked")
+    if locked is None:
+        locked = ctx.locked = []
+        ctx.unlock = weakref.finalize(ctx, _unlock_all, locked)
+    locked.append((t, arr))
+
+
+def _unlock_all(locked: list[tuple[Tensor, np.ndarray]]) -> None:
+    for _, arr in locked:
+        entry = _LOCKS.get(id(arr))
+        if entry is not None:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _LOCKS[id(arr)]
+                arr.flags.writeable = True
+    locked.clear()
 
 
 # ---------------------------------------------------------------- forward mode
@@ -272,6 +331,7 @@ def run_backward(
                 _accumulate(t, g, create_graph, stored)
             node = t.grad_fn
             assert node is not None
+            node.check_unchanged()
             if node.released:
                 raise RuntimeError(
                     f"{node.name}: trying to backward through the graph a second time, but its "
@@ -286,6 +346,8 @@ def run_backward(
                     continue
                 if ig.data.shape != inp.data.shape:
                     ig = unbroadcast(ig, inp.data.shape)
+                if ig.data.dtype != inp.data.dtype:
+                    ig = ig.astype(inp.data.dtype)  # a float32 input gets a float32 gradient
                 key = id(inp)
                 if key in pending:
                     pending[key] = pending[key] + ig

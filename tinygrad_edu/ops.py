@@ -407,6 +407,20 @@ class Cat(Function):
         return Cat.apply(*ts, axis=self.axis)
 
 
+class Cast(Function):
+    """f(x) = x converted to another float dtype;  df/dx: G converted back"""
+
+    def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        self.dtype = dtype
+        return x.astype(dtype)
+
+    def backward(self, g: Tensor) -> Grads:
+        return (Cast.apply(g, dtype=self.inputs[0].dtype),)
+
+    def jvp(self, tx: Tensor) -> Tensor:
+        return Cast.apply(tx, dtype=self.dtype)
+
+
 # ================================================================ matmul
 class MatMul(Function):
     """f(A, B) = A @ B (ndim >= 2, batch axes broadcast);  dA = G B^T,  dB = A^T G"""

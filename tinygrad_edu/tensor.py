@@ -78,6 +78,7 @@ class Tensor:
     _hooks: list[Callable[[Tensor], Tensor | None]] | None = None
     _tangent: Tensor | None = None  # forward mode: the tangent carried at level _tlevel
     _tlevel: int = 0
+    _shared: bool = False  # data the user can hold (locked while a graph reads it)
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
@@ -85,7 +86,7 @@ class Tensor:
         arr = _to_array(data, dtype)
         if requires_grad:
             _check_float(arr, "Tensor(requires_grad=True)")
-        self.data, self.requires_grad, self.name = arr, bool(requires_grad), name
+        self.data, self.requires_grad, self.name, self._shared = arr, bool(requires_grad), name, True
 
     @staticmethod
     def _wrap(data: np.ndarray, requires_grad: bool, grad_fn: engine.Function | None) -> Tensor:
@@ -269,7 +270,9 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no grad_fn, no requires_grad)."""
-        return Tensor._wrap(self.data, False, None)
+        t = Tensor._wrap(self.data, False, None)
+        t._shared = True
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Switch gradient tracking of a leaf on (or off), in place."""
@@ -506,6 +509,15 @@ class Tensor:
     def argmin(self, axis: int | None = None) -> Tensor:
         """Index of the smallest value (an integer tensor, no gradient)."""
         return Tensor(np.argmin(self.data, axis=axis))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The values converted to `dtype` (NumPy's astype); gradients convert back."""
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if self.requires_grad and dtype.kind != "f":
+            raise TypeError(f"astype: cannot convert a tensor that requires grad to non-float dtype {dtype}.")
+        return ops.Cast.apply(self, dtype=dtype)
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
