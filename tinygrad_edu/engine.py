@@ -100,8 +100,8 @@ class Function:
     inputs: tuple[Tensor, ...]
     _out: weakref.ReferenceType[Tensor]
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
-    locked: list[tuple[Tensor, np.ndarray]]  # user arrays held read-only (see lock_leaf)
-    unlock: weakref.finalize
+    locked: list[tuple[Tensor, np.ndarray]] | tuple[()] = ()  # user arrays held read-only (lock_leaf)
+    unlock: weakref.finalize | None = None
     # Each op defines these three; their signatures follow the op's inputs.
     forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
     backward: Callable[..., tuple[Tensor | None, ...]]  # (G) -> gradient per input
@@ -130,7 +130,7 @@ class Function:
     def release(self) -> None:
         """Drop what forward saved and unlock the user's arrays; a later backward through
         this node raises."""
-        unlock = self.__dict__.get("unlock")
+        unlock = self.unlock
         self.__dict__.clear()
         self.released = True
         if unlock is not None:
@@ -139,7 +139,7 @@ class Function:
     def check_unchanged(self) -> None:
         """Raise if a user's tensor that this node read got new data (`t.data = ...`)
         between the forward and the backward pass."""
-        for t, arr in self.__dict__.get("locked", ()):
+        for t, arr in self.locked:
             if t.data is not arr:
                 label = repr(t.name) if t.name else f"of shape {t.shape}"
                 raise RuntimeError(
@@ -178,7 +178,7 @@ class Function:
         out = _tensor.Tensor._wrap(data, requires, ctx if requires else None)
         if requires:
             # Mutation safety: arrays the backward pass will read must not change under it.
-            data.flags.writeable = False  # an op result in a graph is read-only for good
+            data.setflags(write=False)  # an op result in a graph is read-only for good
             for t in inputs:
                 if t._shared and t.grad_fn is None:
                     lock_leaf(ctx, t)  # a user's array: read-only while this node lives
@@ -205,14 +205,13 @@ def lock_leaf(ctx: Function, t: Tensor) -> None:
     if entry is None:
         if not arr.flags.writeable:
             return  # read-only already (a broadcast view, say): nothing to manage
-        arr.flags.writeable = False
+        arr.setflags(write=False)
         entry = _LOCKS[id(arr)] = [arr, 0]
     entry[1] += 1
-    locked = ctx.__dict__.get("locked")
-    if locked is None:
-        locked = ctx.locked = []
-        ctx.unlock = weakref.finalize(ctx, _unlock_all, locked)
-    locked.append((t, arr))
+    if ctx.unlock is None:
+        ctx.locked = []
+        ctx.unlock = weakref.finalize(ctx, _unlock_all, ctx.locked)
+    ctx.locked.append((t, arr))  # type: ignore[union-attr]
 
 
 def _unlock_all(locked: list[tuple[Tensor, np.ndarray]]) -> None:
@@ -222,7 +221,7 @@ def _unlock_all(locked: list[tuple[Tensor, np.ndarray]]) -> None:
             entry[1] -= 1
             if entry[1] == 0:
                 del _LOCKS[id(arr)]
-                arr.flags.writeable = True
+                arr.setflags(write=True)
     locked.clear()
 
 
@@ -331,7 +330,8 @@ def run_backward(
                 _accumulate(t, g, create_graph, stored)
             node = t.grad_fn
             assert node is not None
-            node.check_unchanged()
+            if node.locked:
+                node.check_unchanged()
             if node.released:
                 raise RuntimeError(
                     f"{node.name}: trying to backward through the graph a second time, but its "
