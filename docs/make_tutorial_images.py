@@ -24,10 +24,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 TUTORIAL = Path(__file__).resolve().parent / "tutorial.md"
+IMAGES = TUTORIAL.parent / "images"
 BLOCK = re.compile(r"^```python([^\n]*)\n(.*?)^```", re.S | re.M)
 
 
-def main(out_dir: str | Path = Path(__file__).resolve().parent / "images") -> list[Path]:
+def main(out_dir: str | Path = IMAGES) -> list[Path]:
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     namespace: dict[str, object] = {"__name__": "__tutorial__"}
