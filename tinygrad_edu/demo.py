@@ -129,6 +129,8 @@ def run_demo(steps: int = 200, seed: int = 0, progress: bool = True) -> DemoResu
                                             float(np.linalg.norm(W.data - w_normal)), taken, seconds, hist, note))
             if bar is not None:
                 bar.update(1)
+        if bar is not None:
+            bar.set_description("all methods done")
     finally:
         if bar is not None:
             bar.close()
@@ -144,7 +146,7 @@ def _bar(total: int) -> Any:
 
         print('(no progress bar: pip install "tinygrad_edu[progress]" to get one)', file=sys.stderr)
         return None
-    return tqdm(total=total, unit="method", leave=False)
+    return tqdm(total=total, unit="method", leave=True)
 
 
 TABLE_HEAD = ("method", "final loss", "||W - W_ne||", "steps", "time (ms)", "note")
