@@ -7,7 +7,7 @@ Rules (stated in docs/index.md as well):
   output that block prints: exactly (trailing spaces ignored), or, when its info string is
   ```text excerpt, as lines that appear in that order in the output.
 - ```python no-run blocks are shown, not run.
-- Every relative link in a docs page points to an existing file.
+- Every relative link in a docs page points to an existing file (and heading, for #anchors).
 """
 
 from __future__ import annotations
@@ -114,16 +114,29 @@ def test_code_blocks_run_and_print_what_the_page_shows(page, tmp_path):
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
-def test_relative_links_point_to_existing_files(page):
+def test_relative_links_point_to_existing_files_and_headings(page):
     text = FENCE.sub("", page.read_text(encoding="utf-8"))  # links inside code are not links
     broken = []
     for m in LINK.finditer(text):
-        target = (m.group(1) or m.group(2)).split("#")[0]
-        if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):  # anchors, http:, mailto:
+        link = m.group(1) or m.group(2)
+        target = link.split("#")[0]
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # http:, mailto:
             continue
-        if not (page.parent / target).exists():
+        path = page.parent / target if target else page
+        if not path.exists():
             broken.append(target)
-    assert not broken, f"{page.relative_to(ROOT)} links to missing files: {broken}"
+        elif "#" in link and path.suffix == ".md" and link.split("#", 1)[1] not in anchors(path):
+            broken.append(link)
+    assert not broken, f"{page.relative_to(ROOT)} links to missing files or headings: {broken}"
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to -."""
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    found = set()
+    for heading in re.findall(r"^#{1,6}\s+(.*?)\s*$", text, re.M):
+        found.add(re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-"))
+    return found
 
 
 def test_block_parser_pairs_code_with_its_output(tmp_path):
