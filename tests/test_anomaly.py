@@ -4,9 +4,12 @@ which op, its input shapes and the line of user code that created it."""
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import runpy
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +17,8 @@ import pytest
 import tinygrad_edu as tge
 from tinygrad_edu import Tensor
 
-HERE = re.escape(__file__.rsplit("/", 1)[-1])
+HERE = re.escape(os.path.basename(__file__))
+PACKAGE = os.path.dirname(tge.__file__)
 
 
 def line_after() -> int:
@@ -55,16 +59,44 @@ def test_context_manager_names_op_input_shapes_and_user_line(
 
 
 def test_the_user_line_is_the_callers_not_the_librarys() -> None:
-    """An op created inside library code (softmax is built from exp, logsumexp, ...) is
+    """An op created inside library code (logsumexp is built from exp, sum, log, ...) is
     reported at the user's line that called into the library."""
-    x = Tensor([[1.0, 2.0]], requires_grad=True)
-    w = Tensor([[np.inf, 1.0]])
-    with tge.detect_anomaly():
+    x = Tensor([[-np.inf, -np.inf]], requires_grad=True)  # sum(exp(x)) = 0: log'(0) is infinite
+    with np.errstate(divide="ignore"), tge.detect_anomaly():
         line = line_after()
-        loss = (x.log_softmax() * w).sum()
-        with pytest.raises(RuntimeError, match=rf"created at .*{HERE}:{line}:") as err:
+        loss = x.logsumexp().sum()
+        with pytest.raises(RuntimeError, match=rf"LogBackward(.|\n)*created at .*{HERE}:{line}:") as err:
             loss.backward()
-    assert "tinygrad_edu/" not in str(err.value).split("created at")[1].splitlines()[0]
+    created_at = str(err.value).split("created at")[1].splitlines()[0]
+    assert PACKAGE not in created_at and "loss = x.logsumexp().sum()" in created_at
+
+
+LESSON = """\
+import numpy as np
+import tinygrad_edu as tge
+from tinygrad_edu import Tensor
+x = Tensor([[-np.inf, -np.inf]], requires_grad=True)
+with np.errstate(divide="ignore"), tge.detect_anomaly():
+    loss = x.logsumexp().sum()
+    loss.backward()
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="_check_anomaly treats every file whose path contains 'tinygrad_edu' as library code, so "
+    "user code in a folder such as ~/tinygrad_edu_lessons/ (or a clone of this repository) is "
+    "skipped and the message points inside tinygrad_edu/tensor.py; it should compare against the "
+    "package's own folder",
+)
+def test_user_code_in_a_folder_named_like_the_package_is_still_the_users(tmp_path: Path) -> None:
+    script = tmp_path / "tinygrad_edu_lessons" / "lesson.py"
+    script.parent.mkdir()
+    script.write_text(LESSON)
+    with pytest.raises(RuntimeError, match="LogBackward") as err:
+        runpy.run_path(str(script))
+    assert f"created at {script}:6:" in str(err.value), str(err.value)
 
 
 def test_the_first_bad_op_in_backward_order_is_named() -> None:
