@@ -78,7 +78,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
               f"Install it with: {INSTALL_VIZ}", file=sys.stderr)
         return 1
     from .demo import START, format_table, run_demo
-    from .report import INSTALL_DOT, write_report
+    from .report import write_report
 
     steps = args.steps if args.steps is not None else (QUICK_STEPS if args.quick else DEFAULT_STEPS)
     t0 = time.perf_counter()
@@ -94,8 +94,8 @@ def run_demo_command(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"tinygrad-edu demo: could not write the report to {args.out!r}: {err}", file=sys.stderr)
         return 1
-    if not written.dot_found:
-        print(f"\nnote: {INSTALL_DOT}")
+    if written.graph_note:
+        print(f"\nnote: {written.graph_note}")
     print(f"\nreport written to {written.index} ({len(written.files)} files next to it) "
           f"in {time.perf_counter() - t0:.1f} s; open it in a browser")
     return 0

@@ -35,6 +35,7 @@ class Written:
     index: Path
     files: list[Path] = field(default_factory=list)
     dot_found: bool = True
+    graph_note: str = ""  # why the graphs are text, and how to get pictures
 
 
 def _esc(text: object) -> str:
@@ -67,7 +68,7 @@ def _graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
         check_svg = check.pipe(format="svg")
     except (viz.DotNotFoundError, ImportError) as err:
         written.dot_found = False
-        why = INSTALL_DOT if isinstance(err, viz.DotNotFoundError) else str(err)
+        why = written.graph_note = INSTALL_DOT if isinstance(err, viz.DotNotFoundError) else str(err)
         (out / "graph.txt").write_text(text + "\n", encoding="utf-8")
         written.files.append(out / "graph.txt")
         return (f'<p class="note" id="install-dot">{_esc(why)}</p><pre>{_esc(text)}</pre>'
