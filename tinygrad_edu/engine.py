@@ -105,7 +105,7 @@ class Function:
     # Each op defines these three; their signatures follow the op's inputs.
     forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
     backward: Callable[..., tuple[Tensor | None, ...]]  # (G) -> gradient per input
-    jvp: Callable[..., Tensor]  # (*input tangents) -> output tangent
+    jvp: Callable[..., Tensor]  # (*input tangents, None where absent) -> output tangent
 
     @property
     def name(self) -> str:
@@ -232,11 +232,9 @@ def _forward_tangent(ctx: Function, out: Tensor) -> None:
     tangents = [t._tangent if t._tlevel == level else None for t in ctx.inputs]
     if all(tt is None for tt in tangents) or not np.issubdtype(out.data.dtype, np.floating):
         return
-    zeros = _tensor.Tensor.zeros
-    full = [tt if tt is not None else zeros(*t.shape, dtype=t.dtype) for t, tt in zip(ctx.inputs, tangents)]
     STATE.fw_level = 0  # the tangent rule itself is first order: no tangents of tangents
     try:
-        tan = ctx.jvp(*full)
+        tan = ctx.jvp(*tangents)  # None for an input without a tangent: it contributes nothing
         if tan.shape != out.shape:
             tan = tan.broadcast_to(out.shape)
     finally:

@@ -31,6 +31,22 @@ def _const(like: Tensor, data: Any) -> Tensor:
     return Tensor._wrap(np.asarray(data, dtype=like.data.dtype), False, None)
 
 
+def _total(*terms: Tensor | None) -> Tensor:
+    """The sum of the tangent terms that exist (an input without a tangent adds nothing)."""
+    present = [t for t in terms if t is not None]
+    out = present[0]
+    for t in present[1:]:
+        out = out + t
+    return out
+
+
+def _or_zeros(tangent: Tensor | None, like: Tensor) -> Tensor:
+    """The tangent, or a zero tangent shaped like its input (a broadcast view: no allocation)."""
+    if tangent is not None:
+        return tangent
+    return _const(like, np.broadcast_to(np.zeros((), like.dtype), like.shape))
+
+
 # ================================================================ binary elementwise
 class Add(Function):
     """f(x, y) = x + y;  df/dx = 1,  df/dy = 1"""
@@ -41,8 +57,8 @@ class Add(Function):
     def backward(self, g: Tensor) -> Grads:
         return g, g
 
-    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
-        return tx + ty
+    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+        return _total(tx, ty)
 
 
 class Mul(Function):
@@ -55,9 +71,9 @@ class Mul(Function):
         x, y = self.inputs
         return (g * y if self.inputs[0].requires_grad else None, g * x if self.inputs[1].requires_grad else None)
 
-    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
+    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
         x, y = self.inputs
-        return tx * y + x * ty
+        return _total(None if tx is None else tx * y, None if ty is None else x * ty)
 
 
 class Pow(Function):
@@ -84,9 +100,8 @@ class Pow(Function):
             g * self._dy() if self.inputs[1].requires_grad else None,
         )
 
-    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
-        out = tx * self._dx()
-        return out + ty * self._dy() if ty.data.any() else out  # skip log(x) for constant y
+    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+        return _total(None if tx is None else tx * self._dx(), None if ty is None else ty * self._dy())
 
 
 class Maximum(Function):
@@ -100,9 +115,8 @@ class Maximum(Function):
         wx = _const(g, self.wx)
         return g * wx, g * (1.0 - wx)
 
-    def jvp(self, tx: Tensor, ty: Tensor) -> Tensor:
-        wx = _const(tx, self.wx)
-        return tx * wx + ty * (1.0 - wx)
+    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+        return _total(None if tx is None else tx * self.wx, None if ty is None else ty * (1.0 - self.wx))
 
 
 class Where(Function):
@@ -116,8 +130,9 @@ class Where(Function):
         zero = _const(g, 0.0)
         return None, where(c, g, zero), where(c, zero, g)
 
-    def jvp(self, tc: Tensor, tx: Tensor, ty: Tensor) -> Tensor:
-        return where(self.inputs[0], tx, ty)
+    def jvp(self, tc: None, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+        c, x, y = self.inputs
+        return where(c, _or_zeros(tx, x), _or_zeros(ty, y))
 
 
 def where(c: Tensor, x: Tensor, y: Tensor) -> Tensor:
@@ -403,8 +418,8 @@ class Cat(Function):
             start = stop
         return tuple(grads)
 
-    def jvp(self, *ts: Tensor) -> Tensor:
-        return Cat.apply(*ts, axis=self.axis)
+    def jvp(self, *ts: Tensor | None) -> Tensor:
+        return Cat.apply(*[_or_zeros(t, x) for t, x in zip(ts, self.inputs)], axis=self.axis)
 
 
 class Cast(Function):
@@ -435,6 +450,6 @@ class MatMul(Function):
             a.swapaxes(-1, -2) @ g if self.inputs[1].requires_grad else None,
         )
 
-    def jvp(self, ta: Tensor, tb: Tensor) -> Tensor:
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
         a, b = self.values(*self.inputs)
-        return ta @ b + a @ tb
+        return _total(None if ta is None else ta @ b, None if tb is None else a @ tb)
