@@ -138,6 +138,7 @@ def run_table(table: Table, frameworks: list[str], mode: dict[str, float],
                 table.rows[fw] = row
             else:
                 best["rounds"] = round_
+    table.rows = {fw: table.rows[fw] for fw in frameworks if fw in table.rows}
     # every framework's result against the baseline's
     reference = table.rows.get(BASELINE, {}).get("result")
     for fw, row in table.rows.items():
