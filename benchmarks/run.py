@@ -229,6 +229,7 @@ def machine_info(frameworks: list[str]) -> None:
     import numpy as np
 
     print("## Machine\n")
+    print(f"- code: {_code_version()}")
     print(f"- Python {platform.python_version()} on {platform.machine()}, "
           f"{os.cpu_count()} cores, {_cpu_model()}")
     blas = "unknown"
@@ -255,6 +256,18 @@ def machine_info(frameworks: list[str]) -> None:
     missing = [p for p in PEERS if p not in frameworks]
     print(f"- peers found: {', '.join(found) or 'none'}"
           + (f"; not installed or not selected: {', '.join(missing)}" if missing else ""))
+
+
+def _code_version() -> str:
+    """The commit benchmarked, and whether tinygrad_edu/ had uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "tinygrad_edu"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes in tinygrad_edu/" if dirty else "")
 
 
 def _cpu_model() -> str:
