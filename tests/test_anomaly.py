@@ -82,14 +82,6 @@ with np.errstate(divide="ignore"), tge.detect_anomaly():
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_check_anomaly treats every file whose path contains 'tinygrad_edu' as library code, so "
-    "user code in a folder such as ~/tinygrad_edu_lessons/ (or a clone of this repository) is "
-    "skipped and the message points inside tinygrad_edu/tensor.py; it should compare against the "
-    "package's own folder",
-)
 def test_user_code_in_a_folder_named_like_the_package_is_still_the_users(tmp_path: Path) -> None:
     script = tmp_path / "tinygrad_edu_lessons" / "lesson.py"
     script.parent.mkdir()

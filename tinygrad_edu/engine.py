@@ -14,6 +14,7 @@ tangent of its output from the tangents of its inputs with the node's `jvp`.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import traceback
 import weakref
@@ -166,7 +167,10 @@ class Function:
                 data = ctx.forward(*[t.data for t in inputs], **kwargs)
         except (ValueError, IndexError) as e:
             shapes = ", ".join(str(t.shape) for t in inputs)
-            raise type(e)(f"{cls.__name__}: cannot apply to operands of shapes {shapes}: {e}") from e
+            hint = ""
+            if "broadcast" in str(e):
+                hint = " Shapes broadcast when each trailing axis is equal or 1: reshape or unsqueeze one operand."
+            raise type(e)(f"{cls.__name__}: cannot apply to operands of shapes {shapes}: {e}.{hint}") from e
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         requires = False
@@ -406,16 +410,23 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -> N
     t.grad = g if t.grad is None else t.grad + g
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _is_user_code(filename: str | None) -> bool:
+    """A frame outside this package and outside Python's own machinery (<frozen ...>)."""
+    if not filename or filename.startswith("<"):
+        return False
+    return not os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
 def _check_anomaly(node: Function, in_grads: tuple[Tensor | None, ...]) -> None:
     for i, ig in enumerate(in_grads):
         if ig is not None and not np.all(np.isfinite(ig.data)):
             where = ""
             trace = getattr(node, "trace", None)
             if trace:
-                frame = next(
-                    (f for f in reversed(trace) if "tinygrad_edu" not in (f.filename or "")),
-                    trace[-1],
-                )
+                frame = next((f for f in reversed(trace) if _is_user_code(f.filename)), trace[-1])
                 where = f"\n  created at {frame.filename}:{frame.lineno}: {frame.line}"
             shapes = ", ".join(str(t.shape) for t in node.inputs)
             raise RuntimeError(

@@ -31,7 +31,10 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             arr = np.array(data)
         except ValueError as e:
-            raise ValueError(f"Tensor(): the nested list is ragged or malformed ({e}).") from e
+            raise ValueError(
+                "Tensor(): the nested list is ragged: every row at the same depth must have the same "
+                f"length, and every entry must be a number (NumPy says: {e})."
+            ) from e
         if arr.dtype.kind in "biuf":
             arr = arr.astype(np.float64)
     else:
@@ -55,11 +58,14 @@ def _check_float(data: np.ndarray, what: str) -> None:
         )
 
 
-def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept both f(2, 3) and f((2, 3))."""
+def _shape_arg(shape: tuple[Any, ...], who: str) -> tuple[int, ...]:
+    """Accept both f(2, 3) and f((2, 3)); sizes must be non-negative integers."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(int(n) for n in shape)
+        shape = tuple(shape[0])
+    out = tuple(int(n) for n in shape)
+    if any(n < 0 for n in out):
+        raise ValueError(f"Tensor.{who}: shape {out} has a negative size; sizes must be non-negative ints.")
+    return out
 
 
 class Tensor:
@@ -103,12 +109,12 @@ class Tensor:
     @classmethod
     def zeros(cls, *shape: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
         """A tensor of zeros: `Tensor.zeros(2, 3)` or `Tensor.zeros((2, 3))`."""
-        return cls._make(np.zeros(_shape_arg(shape)), requires_grad, dtype, name)
+        return cls._make(np.zeros(_shape_arg(shape, "zeros")), requires_grad, dtype, name)
 
     @classmethod
     def ones(cls, *shape: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
         """A tensor of ones."""
-        return cls._make(np.ones(_shape_arg(shape)), requires_grad, dtype, name)
+        return cls._make(np.ones(_shape_arg(shape, "ones")), requires_grad, dtype, name)
 
     @classmethod
     def full(
@@ -140,7 +146,7 @@ class Tensor:
         name: str | None = None,
     ) -> Tensor:
         """Standard normal samples from `np.random.default_rng(seed)`."""
-        arr = np.random.default_rng(seed).standard_normal(_shape_arg(shape))
+        arr = np.random.default_rng(seed).standard_normal(_shape_arg(shape, "randn"))
         return cls._make(arr, requires_grad, dtype, name)
 
     @classmethod
@@ -155,7 +161,7 @@ class Tensor:
         name: str | None = None,
     ) -> Tensor:
         """Uniform samples in [low, high) from `np.random.default_rng(seed)`."""
-        arr = np.random.default_rng(seed).uniform(low, high, _shape_arg(shape))
+        arr = np.random.default_rng(seed).uniform(low, high, _shape_arg(shape, "uniform"))
         return cls._make(arr, requires_grad, dtype, name)
 
     # ------------------------------------------------------------ attributes and conversion
@@ -522,7 +528,9 @@ class Tensor:
     # ------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
         """Same elements, new shape (one entry may be -1)."""
-        shape_ = _shape_arg(shape)
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        shape_ = tuple(int(n) for n in shape)  # one entry may be -1: NumPy infers it
         if shape_ == self.shape:
             return self
         return ops.Reshape.apply(self, shape=shape_)

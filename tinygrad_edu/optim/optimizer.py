@@ -45,10 +45,10 @@ def check_number(name: str, value: Any) -> float:
 
 
 def check_nonnegative(value: Any, message: str, name: str) -> None:
-    """PyTorch's check `0 <= value`, raising ValueError(f"{message}: {value}") (NaN fails)."""
+    """PyTorch's check `0 <= value`, raising ValueError(f"{message}: {value} ...") (NaN fails)."""
     check_number(name, value)
     if not 0.0 <= value:
-        raise ValueError(f"{message}: {value}")
+        raise ValueError(f"{message}: {value} (must be >= 0)")
 
 
 def check_betas(betas: Any) -> None:
@@ -58,7 +58,7 @@ def check_betas(betas: Any) -> None:
     for i, beta in enumerate(betas):
         check_number(f"betas[{i}]", beta)
         if not 0.0 <= beta < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must lie in [0, 1))")
 
 
 # ---------------------------------------------------------------- the base class
@@ -87,7 +87,10 @@ class Optimizer:
         self.param_groups: list[ParamGroup] = []
         groups: list[Any] = list(params)
         if len(groups) == 0:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(
+                "optimizer got an empty parameter list; pass model.parameters() or a non-empty "
+                "list of Tensors with requires_grad=True"
+            )
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..tensor import Tensor
+
 if TYPE_CHECKING:
     from ..engine import Function
-    from ..tensor import Tensor
 
 
 @dataclass
@@ -103,6 +104,8 @@ def topo_order(t: Tensor) -> list[Tensor]:
 def walk(t: Tensor, max_depth: int | None = None, max_nodes: int | None = None) -> Graph:
     """The graph of `t`, cut at `max_depth` ops from the output, and shallower still when
     more than `max_nodes` tensors and ops would be shown. What lies beyond is collapsed."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"draw_graph: expected a Tensor (the output to draw), got {type(t).__name__}")
     order = topo_order(t)
     depth = {id(t): 0}
     for cur in reversed(order):  # outputs before inputs: depths are final when read
