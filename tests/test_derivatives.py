@@ -236,3 +236,14 @@ def test_compare_gradients_lists_dicts_and_failure() -> None:
         tge.compare_gradients(np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="backward"):
         tge.compare_gradients(None, np.ones(3))
+
+
+def test_derivative_functions_work_inside_no_grad() -> None:
+    """Like torch.func, grad/hvp/jacobian compute their derivatives even under no_grad."""
+    f = lambda t: (t * t * t).sum()  # noqa: E731
+    x = Tensor([3.0])
+    with tge.no_grad():
+        assert tge.grad(f)(x).tolist() == [27.0]
+        assert tge.hvp(f, x, Tensor([1.0])).tolist() == [18.0]
+        assert tge.jacobian(lambda t: t * t)(x).tolist() == [[6.0]]
+        assert tge.gradcheck(lambda t: tge.grad(f)(t).sum(), Tensor([1.5], requires_grad=True))

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import no_grad, run_backward
+from .engine import enable_grad, no_grad, run_backward
 from .tensor import Tensor
 
 
@@ -65,7 +65,8 @@ def gradcheck(
     check = [i for i, t in enumerate(xs) if t.requires_grad]
     if not check:
         raise ValueError("gradcheck: no input requires grad; create them with requires_grad=True.")
-    out = f(*xs)
+    with enable_grad():
+        out = f(*xs)
     v = np.random.default_rng(seed).standard_normal(out.shape)
     grads = run_backward([out], [Tensor(v)], False, False, [xs[i] for i in check])
     assert grads is not None

@@ -13,7 +13,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .engine import STATE, forward_level, is_grad_enabled, run_backward
+from .engine import STATE, enable_grad, forward_level, is_grad_enabled, run_backward
 from .tensor import Tensor
 
 Argnums = Union[int, Sequence[int]]
@@ -55,9 +55,10 @@ def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[.
             else:
                 a = a.detach().requires_grad_()
             args_[i] = a
-        out = _scalar(f(*args_), "grad")
+        create = nested and is_grad_enabled()  # differentiate the result too (grad of grad)
+        with enable_grad():  # like torch.func.grad, an outer no_grad does not switch this off
+            out = _scalar(f(*args_), "grad")
         targets = [args_[i] for i in nums]
-        create = nested and is_grad_enabled()
         grads = run_backward([out], [Tensor.ones(*out.shape, dtype=out.dtype)], create, create, targets)
         assert grads is not None
         result = [g if g is not None else Tensor.zeros(*t.shape, dtype=t.dtype) for g, t in zip(grads, targets)]
@@ -143,7 +144,8 @@ def hvp(f: Callable[[Tensor], Tensor], x: Any, v: Any) -> Tensor:
     v = _as_tensor(v)
 
     def gradient(xv: Tensor) -> Tensor:
-        out = _scalar(f(xv), "hvp")
+        with enable_grad():
+            out = _scalar(f(xv), "hvp")
         grads = run_backward([out], [Tensor.ones(*out.shape, dtype=out.dtype)], False, False, [xv])
         assert grads is not None
         return grads[0] if grads[0] is not None else Tensor.zeros(*xv.shape, dtype=xv.dtype)
@@ -176,7 +178,8 @@ def jacobian(f: Callable[[Tensor], Tensor]) -> Callable[[Any], Tensor]:
 
     def wrapped(x: Any) -> Tensor:
         x = _as_tensor(x).detach().requires_grad_()
-        out = f(x)
+        with enable_grad():
+            out = f(x)
         if out.size <= x.size:
             rows = []
             for i in range(out.size):
