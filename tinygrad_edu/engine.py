@@ -14,6 +14,7 @@ tangent of its output from the tangents of its inputs with the node's `jvp`.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 import traceback
@@ -270,8 +271,10 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    if not stretched:  # only new leading axes, as for a bias: one sum gives the shape
+        return grad.sum(axis=tuple(range(lead)))
+    out = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
     return out.reshape(shape) if out.shape != shape else out
 
 
@@ -318,7 +321,7 @@ def run_backward(
     leaves: dict[int, Tensor] = {}  # id -> leaf tensor, in the order first reached
     stored: set[int] = {id(g) for g in grads}  # caller's gradients: never alias them
     anomaly = STATE.anomaly
-    with enable_grad() if create_graph else no_grad():
+    with enable_grad() if create_graph else no_grad(), _cyclic_gc_paused():
         for t in reversed(order):
             g = pending.pop(id(t), None)  # type: ignore[arg-type]
             if g is None:
@@ -371,6 +374,20 @@ def run_backward(
             else:
                 _accumulate(leaf, g, create_graph, stored)
     return results if inputs is not None else None
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during a backward pass: the pass makes no
+    reference cycles (everything it allocates is freed by reference counting), but its many
+    short-lived tensors would trigger collections that scan the whole graph again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:

@@ -286,7 +286,7 @@ class Sum(Function):
 
     def backward(self, g: Tensor) -> Grads:
         shape = self.inputs[0].shape
-        if not self.keepdims:
+        if not self.keepdims and g.ndim:  # (a 0-d G broadcasts to any shape as it is)
             g = g.reshape(_kept_shape(shape, self.axis))
         return (g.broadcast_to(shape),)
 

@@ -7,6 +7,7 @@ derivatives live in ops.py only. Array semantics follow NumPy (broadcasting, dty
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
@@ -314,7 +315,7 @@ class Tensor:
             return other
         if type(other) in (float, int, bool):
             dtype = self.data.dtype
-            return Tensor._wrap(np.array(other, dtype if dtype.kind == "f" else None), False, None)
+            return _constant(other, dtype if dtype.kind == "f" else None)
         if isinstance(other, Tensor):
             return other
         return Tensor(other) if isinstance(other, (list, tuple)) else Tensor._wrap(np.asarray(other), False, None)
@@ -585,6 +586,25 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         """Basic slicing and integer/boolean-array indexing; repeated indices accumulate."""
         return ops.GetItem.apply(self, index=_index(index))
+
+
+_CONSTANTS: dict[tuple[Any, ...], Tensor] = {}
+
+
+def _constant(value: Scalar, dtype: np.dtype | None) -> Tensor:
+    """A shared, read-only 0-d tensor for a Python number. Numbers recur (x * 2.0, 1.0 - p, a
+    learning rate), so sharing them saves an allocation per op."""
+    key = (value, type(value), dtype, math.copysign(1.0, value) if value == 0 else 0.0)  # -0.0 is not 0.0
+    t = _CONSTANTS.get(key)
+    if t is None:
+        arr = np.array(value, dtype)
+        arr.setflags(write=False)
+        t = Tensor._wrap(arr, False, None)
+        if len(_CONSTANTS) >= 1024:
+            _CONSTANTS.clear()
+        if value == value:  # NaN never equals itself, so it could never be found again
+            _CONSTANTS[key] = t
+    return t
 
 
 def _index(index: Any) -> Any:
