@@ -319,7 +319,7 @@ def run_backward(
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     leaves: dict[int, Tensor] = {}  # id -> leaf tensor, in the order first reached
-    stored: set[int] = {id(g) for g in grads}  # caller's gradients: never alias them
+    stored = {id(g.data if g.data.base is None else g.data.base) for g in grads}  # never alias these
     anomaly = STATE.anomaly
     with enable_grad() if create_graph else no_grad(), _cyclic_gc_paused():
         for t in reversed(order):
@@ -401,17 +401,19 @@ def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
 def _accumulate(t: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -> None:
     """t.grad += g, PyTorch style: in place when nothing needs the old value's graph.
 
-    `stored` holds the ids of gradients already stored in this pass: one Tensor may reach
-    two leaves (a + b sends the same gradient to both), and their `.grad`s must not alias.
+    `stored` holds the ids of the arrays whose memory gradients stored in this pass (or the
+    caller's gradients) use: one gradient may reach two leaves (a + b sends the same one to
+    both, reshape a view of it), and their `.grad`s must not share memory.
     """
     if not create_graph:
         if g.requires_grad and g._tangent is None:
             g = g.detach()
         if t.grad is None:
-            owned = g.data.flags.owndata and g.data.flags.writeable and id(g) not in stored
-            if not owned and g._tangent is None:
+            memory = g.data if g.data.base is None else g.data.base  # the array owning the memory
+            if (not g.data.flags.writeable or id(memory) in stored) and g._tangent is None:
                 g = _tensor.Tensor._wrap(np.array(g.data), False, None)
-            stored.add(id(g))
+                memory = g.data
+            stored.add(id(memory))
             t.grad = g
             return
         if (

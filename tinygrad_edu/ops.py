@@ -395,6 +395,12 @@ class ScatterAdd(Function):
         return ScatterAdd.apply(tg, index=self.index, shape=self.shape)
 
 
+def _transposed(t: Tensor) -> bool:
+    """A 2-D tensor laid out column by column: the transpose of a contiguous matrix."""
+    flags = t.data.flags
+    return t.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
+
+
 def _is_basic(index: Any) -> bool:
     """True for indices made of ints, slices, None and Ellipsis only (no arrays)."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -445,10 +451,14 @@ class MatMul(Function):
 
     def backward(self, g: Tensor) -> Grads:
         a, b = self.values(*self.inputs)
-        return (
-            g @ b.swapaxes(-1, -2) if self.inputs[0].requires_grad else None,
-            a.swapaxes(-1, -2) @ g if self.inputs[1].requires_grad else None,
-        )
+        ga = g @ b.swapaxes(-1, -2) if self.inputs[0].requires_grad else None
+        gb = None
+        if self.inputs[1].requires_grad:
+            if _transposed(self.inputs[1]):  # x @ W.T: the same product, computed as (G^T A)^T
+                gb = (g.swapaxes(-1, -2) @ a).swapaxes(-1, -2)  # so that W's gradient is contiguous
+            else:
+                gb = a.swapaxes(-1, -2) @ g
+        return ga, gb
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
         a, b = self.values(*self.inputs)
