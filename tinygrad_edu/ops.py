@@ -444,20 +444,32 @@ class Cast(Function):
 
 # ================================================================ matmul
 class MatMul(Function):
-    """f(A, B) = A @ B (ndim >= 2, batch axes broadcast);  dA = G B^T,  dB = A^T G"""
+    """f(A, B) = A @ B (NumPy's matmul: batch axes broadcast);  dA = G B^T,  dB = A^T G"""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.matmul(a, b)
 
     def backward(self, g: Tensor) -> Grads:
-        a, b = self.values(*self.inputs)
-        ga = g @ b.swapaxes(-1, -2) if self.inputs[0].requires_grad else None
-        gb = None
-        if self.inputs[1].requires_grad:
-            if _transposed(self.inputs[1]):  # x @ W.T: the same product, computed as (G^T A)^T
+        A, B = self.inputs
+        a, b = self.values(A, B)
+        # A 1-D operand acts as a one-row (A) or one-column (B) matrix, as in matmul itself;
+        # G gets the axis that matmul removed, and the gradient loses it again.
+        if A.ndim == 1:
+            a, g = a.reshape(1, -1), g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
+        if B.ndim == 1:
+            b, g = b.reshape(-1, 1), g.reshape(g.shape + (1,))
+        ga = gb = None
+        if A.requires_grad:
+            ga = g @ b.swapaxes(-1, -2)
+            if A.ndim == 1:
+                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+        if B.requires_grad:
+            if _transposed(B):  # x @ W.T: the same product, computed as (G^T A)^T
                 gb = (g.swapaxes(-1, -2) @ a).swapaxes(-1, -2)  # so that W's gradient is contiguous
             else:
                 gb = a.swapaxes(-1, -2) @ g
+            if B.ndim == 1:
+                gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:

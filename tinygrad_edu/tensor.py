@@ -651,14 +651,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis "
             f"of the second ({inner_b}). Transpose an operand (.T) if that is what you meant."
         )
-    a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
-    b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
-    out = ops.MatMul.apply(a2, b2)
-    if a.ndim == 1:
-        out = out.reshape(out.shape[:-2] + out.shape[-1:])
-    if b.ndim == 1:
-        out = out.reshape(out.shape[:-1])
-    return out
+    return ops.MatMul.apply(a, b)
 
 
 def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
