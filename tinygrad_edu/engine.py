@@ -14,6 +14,7 @@ tangent of its output from the tangents of its inputs with the node's `jvp`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import threading
@@ -103,7 +104,8 @@ class Function:
     _out: weakref.ReferenceType[Tensor]
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
     locked: list[tuple[Tensor, np.ndarray]] | tuple[()] = ()  # user arrays held read-only (lock_leaf)
-    unlock: weakref.finalize | None = None
+    unlock: Callable[[], None] | None = None
+    unlock_when_freed: weakref.ReferenceType[Function]
     # Each op defines these three; their signatures follow the op's inputs.
     forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
     backward: Callable[..., tuple[Tensor | None, ...]]  # (G) -> gradient per input
@@ -214,8 +216,10 @@ def lock_leaf(ctx: Function, t: Tensor) -> None:
         entry = _LOCKS[id(arr)] = [arr, 0]
     entry[1] += 1
     if ctx.unlock is None:
-        ctx.locked = []
-        ctx.unlock = weakref.finalize(ctx, _unlock_all, ctx.locked)
+        locked: list[tuple[Tensor, np.ndarray]] = []
+        ctx.locked = locked
+        ctx.unlock = functools.partial(_unlock_all, locked)
+        ctx.unlock_when_freed = weakref.ref(ctx, lambda _: _unlock_all(locked))  # runs if never released
     ctx.locked.append((t, arr))  # type: ignore[union-attr]
 
 

@@ -282,7 +282,7 @@ class Sum(Function):
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum without its Python wrapper
 
     def backward(self, g: Tensor) -> Grads:
         shape = self.inputs[0].shape
@@ -299,7 +299,7 @@ class Max(Function):
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
-        m = np.max(x, axis=axis, keepdims=True)
+        m = np.maximum.reduce(x, axis=axis, keepdims=True)
         mask = x == m
         self.weight = mask / np.sum(mask, axis=axis, keepdims=True)
         return m if keepdims else np.squeeze(m, axis=axis)

@@ -190,7 +190,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         """All axes reversed, as NumPy's `.T`."""
-        return self.transpose()
+        return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -425,18 +425,19 @@ class Tensor:
     # ------------------------------------------------------------ reductions
     def _axes(self, axis: Axis, dim: Axis, op: str) -> tuple[int, ...]:
         axis = dim if axis is None else axis
+        ndim = self.data.ndim
         if axis is None:
-            return tuple(range(self.ndim))
+            return tuple(range(ndim))
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         out = []
         for a in axes:
-            if not -self.ndim <= a < max(self.ndim, 1):
+            if not -ndim <= a < max(ndim, 1):
                 raise ValueError(
                     f"{op}: axis {a} is out of range for a tensor of shape {self.shape} "
-                    f"(valid: {-self.ndim} to {self.ndim - 1})."
+                    f"(valid: {-ndim} to {ndim - 1})."
                 )
-            out.append(int(a) % max(self.ndim, 1))
-        return tuple(sorted(set(out)))
+            out.append(int(a) % max(ndim, 1))
+        return tuple(out) if len(out) == 1 else tuple(sorted(set(out)))
 
     @staticmethod
     def _keep(keepdims: bool, keepdim: bool | None) -> bool:
@@ -493,8 +494,8 @@ class Tensor:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m = max(x): no overflow."""
         axes = self._axes(axis, dim, "logsumexp")
         m = np.max(self.data, axis=axes, keepdims=True)
-        m = Tensor._wrap(np.where(np.isfinite(m), m, 0.0).astype(self.dtype), False, None)
-        out = (self - m).exp().sum(axes, keepdims=True).log() + m
+        m = np.where(np.isfinite(m), m, 0.0).astype(self.dtype)  # a constant: no gradient flows through m
+        out = (self + Tensor._wrap(-m, False, None)).exp().sum(axes, keepdims=True).log() + m
         return (
             out
             if self._keep(keepdims, keepdim)
@@ -549,9 +550,10 @@ class Tensor:
         return ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
 
     def swapaxes(self, a: int, b: int) -> Tensor:
+        """Exchange two axes (NumPy's swapaxes)."""
         axes = list(range(self.ndim))
         axes[a], axes[b] = axes[b], axes[a]
-        return self.transpose(*axes)
+        return ops.Transpose.apply(self, axes=tuple(axes))
 
     def flatten(self) -> Tensor:
         """A 1-D tensor of all elements (NumPy's flatten)."""
