@@ -282,7 +282,7 @@ class Sum(Function):
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum without its Python wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]  # np.sum, less wrapper
 
     def backward(self, g: Tensor) -> Grads:
         shape = self.inputs[0].shape
