@@ -13,8 +13,9 @@ from .derivatives import (
     value_and_grad,
 )
 from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .functions import cat, matmul, maximum, minimum, stack, where
 from .serialization import load, save
-from .tensor import Tensor, cat, matmul, maximum, minimum, stack, where
+from .tensor import Tensor
 
 __version__ = "0.1.0"
 

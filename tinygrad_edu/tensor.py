@@ -14,6 +14,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import engine, ops
+from .functions import matmul, where
 
 Scalar = Union[int, float, bool]
 ArrayLike = Union["Tensor", np.ndarray, Scalar, Sequence[Any], np.generic]
@@ -629,72 +630,3 @@ class _HookHandle:
     def remove(self) -> None:
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
-
-
-# ---------------------------------------------------------------- module-level functions
-def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    return like._operand(x) if like is not None else Tensor(x)
-
-
-def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """NumPy's matmul: 1-D operands are promoted (and the added axis removed), batch axes
-    broadcast. dA = G B^T, dB = A^T G."""
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
-            f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
-            f"{b.shape}; use * to multiply by a scalar."
-        )
-    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
-    if a.shape[-1] != inner_b:
-        raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} do not align: the last axis of the first "
-            f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis "
-            f"of the second ({inner_b}). Transpose an operand (.T) if that is what you meant."
-        )
-    return ops.MatMul.apply(a, b)
-
-
-def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
-    """x where condition holds, else y (broadcasting); gradients flow to the chosen side."""
-    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else None
-    cond = Tensor(_to_array(condition, None).astype(bool)) if not isinstance(condition, Tensor) else condition
-    if cond.dtype != np.bool_:
-        cond = Tensor._wrap(cond.data.astype(bool), False, None)
-    xt, yt = _tensor(x, like), _tensor(y, like)
-    return ops.Where.apply(cond, xt, yt)
-
-
-def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Elementwise max(a, b); at ties the gradient is split evenly."""
-    at = _tensor(a, b if isinstance(b, Tensor) else None)
-    return ops.Maximum.apply(at, at._operand(b))
-
-
-def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
-    """Elementwise min(a, b) = -max(-a, -b)."""
-    at = _tensor(a, b if isinstance(b, Tensor) else None)
-    return -maximum(-at, -at._operand(b))
-
-
-def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    ts = [_tensor(t) for t in tensors]
-    if not ts:
-        raise ValueError("cat: expected a non-empty list of tensors.")
-    ndim = ts[0].ndim
-    if ndim == 0 or not -ndim <= axis < ndim:
-        raise ValueError(f"cat: axis {axis} is out of range for tensors of shape {ts[0].shape}.")
-    return ops.Cat.apply(*ts, axis=axis % ndim)
-
-
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new axis."""
-    ts = [_tensor(t) for t in tensors]
-    if not ts:
-        raise ValueError("stack: expected a non-empty list of tensors.")
-    shapes = {t.shape for t in ts}
-    if len(shapes) != 1:
-        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}.")
-    return cat([t.unsqueeze(axis) for t in ts], axis=axis if axis >= 0 else axis + ts[0].ndim + 1)
