@@ -258,7 +258,7 @@ def load(path: PathLike) -> Any:
         what = "the file is empty" if not head else "it is not an .npz (zip) archive"
         raise CheckpointError(where, f"not a tinygrad_edu checkpoint: {what}")
     try:
-        with np.load(where, allow_pickle=False) as npz:
+        with open(where, "rb") as file, np.load(file, allow_pickle=False) as npz:  # closed on any error
             if not hasattr(npz, "files") or _META not in npz.files:
                 raise CheckpointError(
                     where,
