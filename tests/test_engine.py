@@ -268,3 +268,29 @@ def test_astype_is_differentiable() -> None:
     assert y.dtype == np.float32
     (y * y).sum().backward()
     assert x.grad is not None and x.grad.dtype == np.float64 and x.grad.tolist() == [2.0, 4.0]
+
+
+def test_user_defined_op_gets_a_tensor_gradient_and_builtins_get_arrays() -> None:
+    """Built-in ops take G as an ndarray when no graph is recorded; other Function
+    subclasses always see a Tensor, so their backward may use any Tensor method."""
+    from tinygrad_edu.engine import Function
+
+    seen: list[type] = []
+
+    class Square(Function):
+        """f(x) = x^2;  df/dx = 2x"""
+
+        def forward(self, x: np.ndarray) -> np.ndarray:
+            return x * x
+
+        def backward(self, g: Tensor) -> tuple[Tensor]:
+            seen.append(type(g))
+            return (g.exp().log() * 2.0 * self.inputs[0],)  # Tensor methods on g
+
+    x = Tensor([1.0, 3.0], requires_grad=True)
+    Square.apply(x.tanh()).sum().backward()
+    assert seen == [Tensor]
+    t = np.tanh(x.data)
+    np.testing.assert_allclose(x.grad.data, 2 * t * (1 - t**2))  # type: ignore[union-attr]
+    (g,) = tge.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    assert seen[-1] is Tensor and g.requires_grad

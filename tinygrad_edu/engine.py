@@ -98,6 +98,7 @@ class Function:
 
     __slots__ = ("inputs", "_out", "trace", "__dict__")
     save_output = False
+    array_backward = False  # True when backward also accepts G as a plain ndarray (ops.Primitive)
     released = False  # set by release() after a backward without retain_graph
 
     inputs: tuple[Tensor, ...]
@@ -266,18 +267,19 @@ def forward_level() -> Iterator[int]:
 
 
 # ---------------------------------------------------------------- broadcasting
-def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     """Sum `grad` over the axes that broadcasting added or stretched, so it has `shape`.
 
     The adjoint of broadcasting: if x of shape (3,) was broadcast to (2, 3), each x[j] was
-    used twice, so its gradient is the sum of the two upstream entries.
+    used twice, so its gradient is the sum of the two upstream entries. Works on Tensors and
+    on ndarrays alike.
     """
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     if not stretched:  # only new leading axes, as for a bias: one sum gives the shape
-        return grad.sum(axis=tuple(range(lead)))
+        return grad.sum(axis=tuple(range(lead))) if lead else grad
     out = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
     return out.reshape(shape) if out.shape != shape else out
 
@@ -317,26 +319,31 @@ def run_backward(
     tensors that called `retain_grad()`), or, when `inputs` is given, returns the gradient
     with respect to each of them and touches no `.grad`."""
     order = toposort(*roots)
-    pending: dict[int, Tensor] = {}
-    for r, g in zip(roots, grads):
-        pending[id(r)] = pending[id(r)] + g if id(r) in pending else g
+    # Without a graph to record, gradients travel as plain ndarrays (ops that accept them);
+    # they become Tensors where users see them: hooks, retained and leaf gradients.
+    arrays = not create_graph and not STATE.fw_level
+    pending: dict[int, Any] = {}
+    for r, seed in zip(roots, grads):
+        value = seed.data if arrays else seed
+        pending[id(r)] = pending[id(r)] + value if id(r) in pending else value
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     leaves: dict[int, Tensor] = {}  # id -> leaf tensor, in the order first reached
-    stored = {id(g.data if g.data.base is None else g.data.base) for g in grads}  # never alias these
+    stored = {id(s.data if s.data.base is None else s.data.base) for s in grads}  # never alias these
     anomaly = STATE.anomaly
     with enable_grad() if create_graph else no_grad(), _cyclic_gc_paused():
         for t in reversed(order):
-            g = pending.pop(id(t), None)  # type: ignore[arg-type]
+            g: Any = pending.pop(id(t), None)
             if g is None:
                 continue
             if t._hooks:
-                g = _run_hooks(t, g)
+                hooked = _run_hooks(t, _as_tensor(g))
+                g = hooked.data if arrays else hooked
             if wanted is not None:
                 if id(t) in wanted:
-                    results[wanted[id(t)]] = g
+                    results[wanted[id(t)]] = _as_tensor(g)
             elif t._retains_grad:
-                _accumulate(t, g, create_graph, stored)
+                _accumulate(t, _as_tensor(g), create_graph, stored)
             node = t.grad_fn
             assert node is not None
             if node.locked:
@@ -347,15 +354,17 @@ def run_backward(
                     "saved values were already freed. Pass retain_graph=True to the first "
                     "backward() (or autograd.grad) if you need to backward twice."
                 )
-            in_grads = node.backward(g)
+            in_grads: tuple[Any, ...] = node.backward(g if node.array_backward or not arrays else _as_tensor(g))
             if anomaly:
                 _check_anomaly(node, in_grads)
             for inp, ig in zip(node.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
-                if ig.data.shape != inp.data.shape:
+                if arrays and isinstance(ig, _tensor.Tensor):
+                    ig = ig.data  # a formula that used a Tensor method
+                if ig.shape != inp.data.shape:
                     ig = unbroadcast(ig, inp.data.shape)
-                if ig.data.dtype != inp.data.dtype:
+                if ig.dtype != inp.data.dtype:
                     ig = ig.astype(inp.data.dtype)  # a float32 input gets a float32 gradient
                 key = id(inp)
                 if key in pending:
@@ -371,7 +380,7 @@ def run_backward(
             if r.grad_fn is None and r.requires_grad:
                 leaves.setdefault(id(r), r)
         for key, leaf in leaves.items():
-            g = _run_hooks(leaf, pending.pop(key))
+            g = _run_hooks(leaf, _as_tensor(pending.pop(key)))
             if wanted is not None:
                 if key in wanted:
                     results[wanted[key]] = g
@@ -392,6 +401,13 @@ def _cyclic_gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _as_tensor(g: Any) -> Tensor:
+    """A gradient as the Tensor users see (NumPy scalars from 0-d arithmetic become arrays)."""
+    if isinstance(g, _tensor.Tensor):
+        return g
+    return _tensor.Tensor._wrap(g if type(g) is np.ndarray else np.asarray(g), False, None)
 
 
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
@@ -443,9 +459,9 @@ def _is_user_code(filename: str | None) -> bool:
     return not os.path.abspath(filename).startswith(_PACKAGE_DIR)
 
 
-def _check_anomaly(node: Function, in_grads: tuple[Tensor | None, ...]) -> None:
+def _check_anomaly(node: Function, in_grads: tuple[Any, ...]) -> None:
     for i, ig in enumerate(in_grads):
-        if ig is not None and not np.all(np.isfinite(ig.data)):
+        if ig is not None and not np.all(np.isfinite(np.asarray(ig))):
             where = ""
             trace = getattr(node, "trace", None)
             if trace:

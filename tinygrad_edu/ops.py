@@ -3,9 +3,11 @@
 Each op is one small class: `forward` computes on NumPy arrays; `backward` is the
 vector-Jacobian product (given the upstream gradient G of the output, the gradient for each
 input) and `jvp` the Jacobian-vector product (given the inputs' tangents, the output's
-tangent). Both are written in Tensor ops, so gradients of gradients work. The first line of
-each docstring is the math. The engine reduces broadcast axes (`unbroadcast`) afterwards, so
-no rule here worries about broadcasting.
+tangent). Both are written with operators and methods that Tensors and ndarrays share: when
+a graph is being recorded (create_graph=True, forward mode) G and the saved values arrive as
+Tensors, so gradients of gradients work; otherwise as plain ndarrays, so a backward pass costs
+little more than the NumPy it runs. The first line of each docstring is the math. The engine
+reduces broadcast axes (`unbroadcast`) afterwards, so no rule here worries about broadcasting.
 
 Everything else (sub, div, mean, softmax, ...) is composed from these in tensor.py.
 """
@@ -16,19 +18,49 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import tensor as _t  # tensor.py imports this module: reach Tensor at call time
 from .engine import Function, unbroadcast
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-Grads = tuple["Tensor | None", ...]
+G = Any  # an upstream gradient: a Tensor while a graph is recorded, else an ndarray
+Grads = tuple[Any, ...]
 
 
-def _const(like: Tensor, data: Any) -> Tensor:
-    """A tensor that carries no gradient, with the dtype of `like`."""
-    from .tensor import Tensor
+class Primitive(Function):
+    """A built-in op: its backward also accepts G as an ndarray (see the module docstring)."""
 
-    return Tensor._wrap(np.asarray(data, dtype=like.data.dtype), False, None)
+    array_backward = True
+
+
+def _const(like: Any, data: Any) -> Any:
+    """`data` as a constant with the dtype of `like`: an ndarray next to an ndarray G, else a
+    Tensor that carries no gradient."""
+    arr = np.asarray(data, dtype=like.dtype)
+    return _t.Tensor._wrap(arr, False, None) if isinstance(like, _t.Tensor) else arr
+
+
+def _cos(x: Any) -> Any:
+    return x.cos() if isinstance(x, _t.Tensor) else np.cos(x)
+
+
+def _sin(x: Any) -> Any:
+    return x.sin() if isinstance(x, _t.Tensor) else np.sin(x)
+
+
+def _broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
+    return g.broadcast_to(shape) if isinstance(g, _t.Tensor) else np.broadcast_to(g, shape)
+
+
+def _getitem(g: Any, index: Any) -> Any:
+    return GetItem.apply(g, index=index) if isinstance(g, _t.Tensor) else g[index]
+
+
+def _scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(g, _t.Tensor):
+        return ScatterAdd.apply(g, index=index, shape=shape)
+    return ScatterAdd().forward(np.asarray(g), index, shape)
 
 
 def _total(*terms: Tensor | None) -> Tensor:
@@ -48,27 +80,27 @@ def _or_zeros(tangent: Tensor | None, like: Tensor) -> Tensor:
 
 
 # ================================================================ binary elementwise
-class Add(Function):
+class Add(Primitive):
     """f(x, y) = x + y;  df/dx = 1,  df/dy = 1"""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x + y
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return g, g
 
     def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
         return _total(tx, ty)
 
 
-class Mul(Function):
+class Mul(Primitive):
     """f(x, y) = x * y;  df/dx = y,  df/dy = x"""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x * y
 
-    def backward(self, g: Tensor) -> Grads:
-        x, y = self.inputs
+    def backward(self, g: G) -> Grads:
+        x, y = self.values(*self.inputs)
         return (g * y if self.inputs[0].requires_grad else None, g * x if self.inputs[1].requires_grad else None)
 
     def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
@@ -76,7 +108,7 @@ class Mul(Function):
         return _total(None if tx is None else tx * y, None if ty is None else x * ty)
 
 
-class Pow(Function):
+class Pow(Primitive):
     """f(x, y) = x ** y;  df/dx = y * x ** (y - 1),  df/dy = x ** y * log(x)  (0 where x = 0, y >= 0)"""
 
     save_output = True
@@ -94,7 +126,7 @@ class Pow(Function):
             safe = (x.data != 0) | (y.data < 0)
             return where(_const(x, safe), self.output() * x.log(), _const(x, 0.0))
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return (
             g * self._dx() if self.inputs[0].requires_grad else None,
             g * self._dy() if self.inputs[1].requires_grad else None,
@@ -104,14 +136,14 @@ class Pow(Function):
         return _total(None if tx is None else tx * self._dx(), None if ty is None else ty * self._dy())
 
 
-class Maximum(Function):
+class Maximum(Primitive):
     """f(x, y) = max(x, y);  df/dx = [x > y] + [x = y]/2,  df/dy = [y > x] + [x = y]/2"""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         self.wx = (x > y) + 0.5 * (x == y)  # how much of G goes to x: ties split evenly
         return np.maximum(x, y)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         wx = _const(g, self.wx)
         return g * wx, g * (1.0 - wx)
 
@@ -119,16 +151,18 @@ class Maximum(Function):
         return _total(None if tx is None else tx * self.wx, None if ty is None else ty * (1.0 - self.wx))
 
 
-class Where(Function):
+class Where(Primitive):
     """f(c, x, y) = x if c else y;  df/dx = [c],  df/dy = [not c]"""
 
     def forward(self, c: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(c, x, y)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         c = self.inputs[0]
         zero = _const(g, 0.0)
-        return None, where(c, g, zero), where(c, zero, g)
+        if isinstance(g, _t.Tensor):
+            return None, where(c, g, zero), where(c, zero, g)
+        return None, np.where(c.data, g, zero), np.where(c.data, zero, g)
 
     def jvp(self, tc: None, tx: Tensor | None, ty: Tensor | None) -> Tensor:
         c, x, y = self.inputs
@@ -140,7 +174,7 @@ def where(c: Tensor, x: Tensor, y: Tensor) -> Tensor:
 
 
 # ================================================================ unary elementwise
-class Exp(Function):
+class Exp(Primitive):
     """f(x) = exp(x);  df/dx = exp(x) = f"""
 
     save_output = True
@@ -148,20 +182,21 @@ class Exp(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.exp(x)
 
-    def backward(self, g: Tensor) -> Grads:
-        return (g * self.output(),)
+    def backward(self, g: G) -> Grads:
+        (out,) = self.values(self.output())
+        return (g * out,)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx * self.output()
 
 
-class Log(Function):
+class Log(Primitive):
     """f(x) = log(x);  df/dx = 1 / x"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.log(x)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         (x,) = self.values(self.inputs[0])
         return (g / x,)
 
@@ -170,33 +205,35 @@ class Log(Function):
         return tx / x
 
 
-class Sin(Function):
+class Sin(Primitive):
     """f(x) = sin(x);  df/dx = cos(x)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.sin(x)
 
-    def backward(self, g: Tensor) -> Grads:
-        return (g * self.inputs[0].cos(),)
+    def backward(self, g: G) -> Grads:
+        (x,) = self.values(self.inputs[0])
+        return (g * _cos(x),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx * self.inputs[0].cos()
 
 
-class Cos(Function):
+class Cos(Primitive):
     """f(x) = cos(x);  df/dx = -sin(x)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.cos(x)
 
-    def backward(self, g: Tensor) -> Grads:
-        return (-(g * self.inputs[0].sin()),)
+    def backward(self, g: G) -> Grads:
+        (x,) = self.values(self.inputs[0])
+        return (-(g * _sin(x)),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return -(tx * self.inputs[0].sin())
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """f(x) = tanh(x);  df/dx = 1 - f^2"""
 
     save_output = True
@@ -204,7 +241,7 @@ class Tanh(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         (out,) = self.values(self.output())
         return (g * (1.0 - out * out),)
 
@@ -213,7 +250,7 @@ class Tanh(Function):
         return tx * (1.0 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """f(x) = 1 / (1 + exp(-x));  df/dx = f (1 - f)"""
 
     save_output = True
@@ -223,7 +260,7 @@ class Sigmoid(Function):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         (out,) = self.values(self.output())
         return (g * (out * (1.0 - out)),)
 
@@ -232,34 +269,34 @@ class Sigmoid(Function):
         return tx * (out * (1.0 - out))
 
 
-class Relu(Function):
+class Relu(Primitive):
     """f(x) = max(x, 0);  df/dx = [x > 0]  (0 at x = 0)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
         return np.maximum(x, 0)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return (g * _const(g, self.mask),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx * _const(tx, self.mask)
 
 
-class Abs(Function):
+class Abs(Primitive):
     """f(x) = |x|;  df/dx = sign(x)  (0 at x = 0)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.abs(x)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return (g * _const(g, np.sign(self.inputs[0].data)),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx * _const(tx, np.sign(self.inputs[0].data))
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     """f(x) = sqrt(x);  df/dx = 1 / (2 f)"""
 
     save_output = True
@@ -267,7 +304,7 @@ class Sqrt(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.sqrt(x)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         (out,) = self.values(self.output())
         return (g / (2.0 * out),)
 
@@ -277,24 +314,24 @@ class Sqrt(Function):
 
 
 # ================================================================ reductions
-class Sum(Function):
+class Sum(Primitive):
     """f(x) = sum of x over `axis`;  df/dx = 1 (G is broadcast back to x's shape)"""
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
         return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]  # np.sum, less wrapper
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         shape = self.inputs[0].shape
         if not self.keepdims and g.ndim:  # (a 0-d G broadcasts to any shape as it is)
             g = g.reshape(_kept_shape(shape, self.axis))
-        return (g.broadcast_to(shape),)
+        return (_broadcast_to(g, shape),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx.sum(axis=self.axis, keepdims=self.keepdims)
 
 
-class Max(Function):
+class Max(Primitive):
     """f(x) = max of x over `axis`;  df/dx = [x = f] / (number of ties)  (ties split evenly)"""
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
@@ -304,7 +341,7 @@ class Max(Function):
         self.weight = mask / np.sum(mask, axis=axis, keepdims=True)
         return m if keepdims else np.squeeze(m, axis=axis)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         x = self.inputs[0]
         if not self.keepdims:
             g = g.reshape(_kept_shape(x.shape, self.axis))
@@ -319,7 +356,7 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...
 
 
 # ================================================================ movement
-class Reshape(Function):
+class Reshape(Primitive):
     """f(x) = x viewed with a new shape;  df/dx: G reshaped back"""
 
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -327,56 +364,56 @@ class Reshape(Function):
         self.shape = out.shape
         return out
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return (g.reshape(self.inputs[0].shape),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx.reshape(self.shape)
 
 
-class Transpose(Function):
+class Transpose(Primitive):
     """f(x) = x with axes permuted;  df/dx: G permuted back (inverse permutation)"""
 
     def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         self.axes = axes
         return np.transpose(x, axes)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return (g.transpose(*np.argsort(self.axes)),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx.transpose(*self.axes)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Primitive):
     """f(x) = x repeated along new or size-1 axes;  df/dx: G summed over those axes"""
 
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.shape = shape
         return np.broadcast_to(x, shape)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         return (unbroadcast(g, self.inputs[0].shape),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx.broadcast_to(self.shape)
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     """f(x) = x[index];  df/dx: G scattered into zeros at index (repeats accumulate)"""
 
     def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
         self.index = index
         return x[index]
 
-    def backward(self, g: Tensor) -> Grads:
-        return (ScatterAdd.apply(g, index=self.index, shape=self.inputs[0].shape),)
+    def backward(self, g: G) -> Grads:
+        return (_scatter_add(g, self.index, self.inputs[0].shape),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return GetItem.apply(tx, index=self.index)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Primitive):
     """f(g) = zeros(shape) with g added at index;  the adjoint of GetItem: df/dg: G[index]"""
 
     def forward(self, g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -388,8 +425,8 @@ class ScatterAdd(Function):
             np.add.at(out, index, g)
         return out
 
-    def backward(self, g: Tensor) -> Grads:
-        return (GetItem.apply(g, index=self.index),)
+    def backward(self, g: G) -> Grads:
+        return (_getitem(g, self.index),)
 
     def jvp(self, tg: Tensor) -> Tensor:
         return ScatterAdd.apply(tg, index=self.index, shape=self.shape)
@@ -407,20 +444,20 @@ def _is_basic(index: Any) -> bool:
     return all(isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))) for p in parts)
 
 
-class Cat(Function):
+class Cat(Primitive):
     """f(x1, ..., xn) = concatenation along `axis`;  df/dxi: the slice of G where xi sits"""
 
     def forward(self, *xs: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis
         return np.concatenate(xs, axis=axis)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         grads: list[Tensor | None] = []
         start = 0
         for x in self.inputs:
             stop = start + x.shape[self.axis]
             index = (slice(None),) * self.axis + (slice(start, stop),)
-            grads.append(GetItem.apply(g, index=index) if x.requires_grad else None)
+            grads.append(_getitem(g, index) if x.requires_grad else None)
             start = stop
         return tuple(grads)
 
@@ -428,28 +465,28 @@ class Cat(Function):
         return Cat.apply(*[_or_zeros(t, x) for t, x in zip(ts, self.inputs)], axis=self.axis)
 
 
-class Cast(Function):
+class Cast(Primitive):
     """f(x) = x converted to another float dtype;  df/dx: G converted back"""
 
     def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         self.dtype = dtype
         return x.astype(dtype)
 
-    def backward(self, g: Tensor) -> Grads:
-        return (Cast.apply(g, dtype=self.inputs[0].dtype),)
+    def backward(self, g: G) -> Grads:
+        return (g.astype(self.inputs[0].dtype),)
 
     def jvp(self, tx: Tensor) -> Tensor:
         return Cast.apply(tx, dtype=self.dtype)
 
 
 # ================================================================ matmul
-class MatMul(Function):
+class MatMul(Primitive):
     """f(A, B) = A @ B (NumPy's matmul: batch axes broadcast);  dA = G B^T,  dB = A^T G"""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.matmul(a, b)
 
-    def backward(self, g: Tensor) -> Grads:
+    def backward(self, g: G) -> Grads:
         A, B = self.inputs
         a, b = self.values(A, B)
         # A 1-D operand acts as a one-row (A) or one-column (B) matrix, as in matmul itself;
