@@ -8,10 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from ..data import SeedLike, _rng
 from ..tensor import Tensor
 from .module import Module
-
-SeedLike = int | np.random.Generator | None
 
 
 def _check_positive_int(fn: str, arg: str, value: Any) -> int:
@@ -20,15 +19,6 @@ def _check_positive_int(fn: str, arg: str, value: Any) -> int:
     if value < 1:
         raise ValueError(f"{fn}: {arg} must be at least 1, got {value}")
     return int(value)
-
-
-def _rng(fn: str, seed: SeedLike) -> np.random.Generator:
-    try:
-        return np.random.default_rng(seed)
-    except (TypeError, ValueError) as e:
-        raise type(e)(
-            f"{fn}: seed must be a non-negative int, a np.random.Generator or None, got {seed!r}"
-        ) from e
 
 
 class Linear(Module):
