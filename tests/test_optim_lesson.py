@@ -293,3 +293,23 @@ def test_history_plot_draws():
         warnings.simplefilter("ignore")
         fig = optim.minimize(loss_fn, optim.SGD([W], lr=0.5 / L), steps=5).plot()
     assert fig is not None
+
+
+def test_line_search_records_the_starting_point_for_the_armijo_picture() -> None:
+    """last_loss and last_grad_norm are f(x) and ||g|| where the latest step started."""
+    import tinygrad_edu as tge
+    from tinygrad_edu import optim
+
+    w = tge.Tensor([1.0, -2.0], requires_grad=True)
+
+    def closure() -> tge.Tensor:
+        w.grad = None
+        loss = (w**2).sum()
+        loss.backward()
+        return loss
+
+    for search in (optim.BacktrackingLineSearch([w]), optim.ExactLineSearch([w])):
+        w.data = np.array([1.0, -2.0])
+        search.step(closure)
+        assert search.last_loss == 5.0
+        assert search.last_grad_norm == pytest.approx(np.sqrt(20.0))

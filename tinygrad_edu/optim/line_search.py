@@ -12,8 +12,9 @@ phi(eps) = f(x - eps g), with phi(0) = f(x) and phi'(0) = -||g||^2 < 0.
   is the Hessian-vector product). On a quadratic phi is a parabola and one iteration
   lands on its minimizer.
 
-After each step, `last_trials` lists the (eps, f(x - eps g)) pairs tried, in order, and
-`last_step_size` is the accepted eps: what you need to draw the Armijo picture.
+After each step, `last_trials` lists the (eps, f(x - eps g)) pairs tried, in order,
+`last_step_size` is the accepted eps, and `last_loss` and `last_grad_norm` are f(x) and ||g||
+at the starting point: what you need to draw the Armijo picture.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class _RaySearch(Optimizer):
             )
         self.last_trials: list[tuple[float, float]] = []
         self.last_step_size: float = 0.0
+        self.last_loss: float | None = None  # f(x) where the latest step started
+        self.last_grad_norm: float | None = None  # ||g|| there: the Armijo line's slope is -||g||^2
 
     def _start(self, closure: Closure | None) -> tuple[Any, float, list[Tensor], list, list]:
         """Evaluate the closure at x; return (loss, f(x), params with grad, x, g)."""
@@ -58,7 +61,10 @@ class _RaySearch(Optimizer):
         for p, gi in zip(params, g, strict=True):
             if gi.shape != p.data.shape:
                 raise ValueError(f"gradient of shape {gi.shape} does not match {p.data.shape}")
-        return loss, _to_float(loss), params, x0, g
+        f0 = _to_float(loss)
+        self.last_loss = f0
+        self.last_grad_norm = float(np.sqrt(sum(float(np.sum(gi * gi)) for gi in g)))
+        return loss, f0, params, x0, g
 
     @staticmethod
     def _move(params: list[Tensor], x0: list, g: list, eps: float) -> None:
