@@ -279,7 +279,7 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     if not stretched:  # only new leading axes, as for a bias: one sum gives the shape
-        return grad.sum(axis=tuple(range(lead))) if lead else grad
+        return grad.sum(axis=tuple(range(lead)))
     out = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
     return out.reshape(shape) if out.shape != shape else out
 

@@ -148,7 +148,10 @@ class Maximum(Primitive):
         return g * wx, g * (1.0 - wx)
 
     def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        return _total(None if tx is None else tx * self.wx, None if ty is None else ty * (1.0 - self.wx))
+        return _total(  # the weights take each tangent's dtype: float32 stays float32
+            None if tx is None else tx * _const(tx, self.wx),
+            None if ty is None else ty * _const(ty, 1.0 - self.wx),
+        )
 
 
 class Where(Primitive):
