@@ -1,4 +1,5 @@
-"""Optimizers: gradient descent with fixed steps, line searches and adaptive step sizes.
+"""Optimizers: gradient descent with fixed steps, line searches and adaptive step sizes,
+and the second-order methods (Newton).
 
 `from tinygrad_edu import optim`. Equations, defaults and validation follow torch.optim.
 """
@@ -8,6 +9,7 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .line_search import BacktrackingLineSearch, ExactLineSearch
 from .minimize import DivergenceError, History, minimize
+from .newton import Newton
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
@@ -20,6 +22,7 @@ __all__ = [
     "DivergenceError",
     "ExactLineSearch",
     "History",
+    "Newton",
     "Optimizer",
     "RMSprop",
     "SGD",
