@@ -7,7 +7,8 @@ Rules (stated in docs/index.md as well):
   output that block prints: exactly (trailing spaces ignored), or, when its info string is
   ```text excerpt, as lines that appear in that order in the output, where `...`
   inside a line stands for any text (for digits that depend on the machine's rounding).
-- ```python no-run blocks are shown, not run.
+- ```python no-run blocks are shown, not run; ```python torch blocks run only where PyTorch is
+  installed (the page's test is skipped at the first such block otherwise).
 - Every relative link in a docs page points to an existing file (and heading, for #anchors).
 """
 
@@ -97,6 +98,8 @@ def run_page(page: Path, workdir: Path) -> int:
         for block in blocks_of(page):
             if "no-run" in block.info.split()[1:]:
                 continue
+            if "torch" in block.info.split()[1:]:
+                pytest.importorskip("torch")
             code = compile("\n" * (block.line) + block.code, str(page), "exec")
             buf = io.StringIO()
             with contextlib.redirect_stdout(buf):
