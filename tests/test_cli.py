@@ -156,3 +156,16 @@ def test_bad_options_exit_2(argv: list[str], message: str, capsys: pytest.Captur
 def test_entry_point_is_declared() -> None:
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     assert 'tinygrad-edu = "tinygrad_edu.cli:main"' in pyproject
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from tinygrad_edu import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"tinygrad_edu {__version__} (Python ") and "NumPy" in out
+    proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "--version"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout == out

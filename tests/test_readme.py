@@ -25,3 +25,20 @@ def test_readme_gives_the_two_set_up_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert 'pip install ".[viz,progress]" && tinygrad-edu demo --out demo-out' in text
     assert 'pip install -e ".[dev]" && python -m pytest' in text
+
+
+def test_readme_sets_up_a_venv_first_and_starts_the_docs_at_the_tutorial() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert text.index("python3 -m venv .venv && . .venv/bin/activate") < text.index('pip install ".[viz,progress]"')
+    docs = text[text.index("## Documentation"):]
+    assert docs.index("docs/tutorial.md") < docs.index("docs/architecture.md")
+    assert "mkdocs serve" in docs and "mkdocs build" in docs
+    assert "tinygrad-edu --version" in text
+
+
+def test_readme_links_point_to_existing_files() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s#]+)[^)]*\)", text)
+    assert targets
+    missing = [t for t in targets if "://" not in t and not (README.parent / t).exists()]
+    assert not missing, missing

@@ -1,6 +1,7 @@
 """The `tinygrad-edu` command line (also `python -m tinygrad_edu`).
 
     tinygrad-edu demo [--out DIR] [--steps N] [--seed S] [--no-progress] [--quick]
+    tinygrad-edu --version
 """
 
 from __future__ import annotations
@@ -50,10 +51,23 @@ def nonnegative_int(text: str) -> int:
     return value
 
 
+def version_text() -> str:
+    """`tinygrad-edu --version`: this package's version, then Python's and NumPy's."""
+    import platform
+
+    import numpy as np
+
+    from . import __version__
+
+    return f"tinygrad_edu {__version__} (Python {platform.python_version()}, NumPy {np.__version__})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one sub-command, `demo`."""
     parser = argparse.ArgumentParser(
         prog="tinygrad-edu", description="tinygrad_edu: learn how gradients drive optimization.")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the versions of tinygrad_edu, Python and NumPy, and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="run the lesson end to end and write an HTML report",
                           description=DEMO_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
