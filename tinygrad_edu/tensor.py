@@ -15,6 +15,7 @@ import numpy as np
 
 from . import engine, ops
 from .functions import matmul, where
+from .tensor_methods import TensorMethods
 
 Scalar = Union[int, float, bool]
 ArrayLike = Union["Tensor", np.ndarray, Scalar, Sequence[Any], np.generic]
@@ -70,10 +71,9 @@ def _shape_arg(shape: tuple[Any, ...], who: str) -> tuple[int, ...]:
     return out
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array with reverse- and forward-mode automatic differentiation."""
 
-    __array_ufunc__ = None  # ndarray + Tensor -> Tensor.__radd__, never a silent ndarray
     __hash__ = object.__hash__  # == is elementwise, tensors still work as dict keys
 
     # Class-level defaults: an op result sets only data, requires_grad and grad_fn.

@@ -1,0 +1,264 @@
+"""NumPy's functions on Tensors: `np.exp(t)` is `t.exp()`, `np.sum(t, axis=0)` is `t.sum(axis=0)`.
+
+NumPy hands a call whose operands include a Tensor to the Tensor (the `__array_ufunc__` and
+`__array_function__` protocols, NEP 13 and NEP 18). The two tables below say which Tensor op
+each NumPy function becomes, so the result is a Tensor with the same value and gradient as the
+method. A NumPy function missing from the tables raises a TypeError that names it and says
+what to use instead, never NumPy's internal error. `np.asarray(t)` and `np.array(t)` are not
+dispatched: they return the values (`Tensor.__array__`), without gradients.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import functions
+from . import tensor as _t
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """An operand as a Tensor: Python numbers take `like`'s float dtype (as in `t * 2`)."""
+    if isinstance(x, _t.Tensor):
+        return x
+    if like is not None:
+        return like._operand(x)
+    return _t.Tensor(x)
+
+
+def _first_tensor(args: Sequence[Any]) -> Tensor | None:
+    return next((a for a in args if isinstance(a, _t.Tensor)), None)
+
+
+# ================================================================ ufuncs: np.exp(t), arr * t
+def _binary(method: Callable[[Tensor, Any], Tensor]) -> Callable[[Any, Any], Tensor]:
+    def call(a: Any, b: Any) -> Tensor:
+        like = a if isinstance(a, _t.Tensor) else b
+        return method(_tensor(a, like), _tensor(b, like))
+
+    return call
+
+
+def _unary(method: Callable[[Tensor], Tensor]) -> Callable[[Any], Tensor]:
+    return lambda a: method(_tensor(a))
+
+
+UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
+    np.add: _binary(lambda a, b: a + b),
+    np.subtract: _binary(lambda a, b: a - b),
+    np.multiply: _binary(lambda a, b: a * b),
+    np.true_divide: _binary(lambda a, b: a / b),
+    np.power: _binary(lambda a, b: a**b),
+    np.float_power: _binary(lambda a, b: a**b),
+    np.matmul: _binary(lambda a, b: a @ b),
+    np.maximum: _binary(functions.maximum),
+    np.minimum: _binary(functions.minimum),
+    np.less: _binary(lambda a, b: a < b),
+    np.less_equal: _binary(lambda a, b: a <= b),
+    np.greater: _binary(lambda a, b: a > b),
+    np.greater_equal: _binary(lambda a, b: a >= b),
+    np.equal: _binary(lambda a, b: a == b),
+    np.not_equal: _binary(lambda a, b: a != b),
+    np.negative: _unary(lambda a: -a),
+    np.positive: _unary(lambda a: a),
+    np.square: _unary(lambda a: a * a),
+    np.reciprocal: _unary(lambda a: 1.0 / a),
+    np.exp: _unary(lambda a: a.exp()),
+    np.log: _unary(lambda a: a.log()),
+    np.sqrt: _unary(lambda a: a.sqrt()),
+    np.absolute: _unary(lambda a: a.abs()),
+    np.sin: _unary(lambda a: a.sin()),
+    np.cos: _unary(lambda a: a.cos()),
+    np.tanh: _unary(lambda a: a.tanh()),
+}
+
+# Where a ufunc has no differentiable counterpart, the message says what to write instead.
+_UFUNC_HINTS = {
+    "add.reduce": "use t.sum(axis)",
+    "add.accumulate": "use t.cumsum(axis)",
+    "multiply.accumulate": "use t.cumprod(axis)",
+    "maximum.reduce": "use t.max(axis)",
+    "minimum.reduce": "use t.min(axis)",
+}
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`Tensor.__array_ufunc__`: run the Tensor op that `ufunc` names on the inputs."""
+    name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    if "out" in kwargs:
+        raise TypeError(
+            f"{name}(..., out=...) would write a Tensor's values into an array and lose its gradient "
+            "(`arr += t` does this too). Assign the result instead: `arr = arr + t` gives a Tensor; "
+            "use `t.data` (or np.asarray(t)) for plain values."
+        )
+    op = UFUNCS.get(ufunc) if method == "__call__" else None
+    if op is None or kwargs:
+        hint = _UFUNC_HINTS.get(f"{ufunc.__name__}.{method}")
+        if hint is None:
+            hint = _method_hint(ufunc.__name__)
+        detail = f" with the options {sorted(kwargs)}" if op is not None else ""
+        raise TypeError(f"{name} is not supported on a tinygrad_edu Tensor{detail}: {hint}.")
+    return op(*inputs)
+
+
+def _method_hint(name: str) -> str:
+    """What to use instead of the NumPy function `name`."""
+    if hasattr(_t.Tensor, name) and not name.startswith("_"):
+        return f"use the method t.{name}(...), which keeps the gradient"
+    return (
+        f"there is no differentiable {name} for Tensors; use np.{name}(t.data, ...) (np.asarray(t)) "
+        "for plain values without a gradient"
+    )
+
+
+# ================================================================ functions: np.sum(t, axis=0)
+def _sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return _tensor(a).sum(axis, keepdims)
+
+
+def _mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return _tensor(a).mean(axis, keepdims)
+
+
+def _max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return _tensor(a).max(axis, keepdims)
+
+
+def _min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return _tensor(a).min(axis, keepdims)
+
+
+def _var(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    return _tensor(a).var(axis, keepdims, ddof)
+
+
+def _std(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    return _tensor(a).std(axis, keepdims, ddof)
+
+
+def _dot(a: Any, b: Any) -> Tensor:
+    """np.dot: products of scalars, and matmul for 1-D and 2-D operands."""
+    like = _first_tensor((a, b))
+    at, bt = _tensor(a, like), _tensor(b, like)
+    if at.ndim == 0 or bt.ndim == 0:
+        return at * bt
+    if at.ndim > 2 or bt.ndim > 2:
+        raise TypeError(
+            f"np.dot of operands with shapes {at.shape} and {bt.shape}: only 0-, 1- and 2-D "
+            "operands are supported on Tensors; use t @ other (np.matmul) for batched products."
+        )
+    return at @ bt
+
+
+def _where(condition: Any, x: Any, y: Any) -> Tensor:
+    return functions.where(condition, x, y)
+
+
+def _concatenate(arrays: Sequence[Any], axis: int = 0) -> Tensor:
+    like = _first_tensor(arrays)
+    return functions.cat([_tensor(a, like) for a in arrays], axis=axis)
+
+
+def _stack(arrays: Sequence[Any], axis: int = 0) -> Tensor:
+    like = _first_tensor(arrays)
+    return functions.stack([_tensor(a, like) for a in arrays], axis=axis)
+
+
+def _reshape(a: Any, newshape: Any = None, order: str = "C", *, shape: Any = None) -> Tensor:
+    if order != "C":
+        raise TypeError(f"np.reshape(..., order={order!r}): Tensors reshape in C order only.")
+    return _tensor(a).reshape(shape if shape is not None else newshape)
+
+
+def _transpose(a: Any, axes: Any = None) -> Tensor:
+    return _tensor(a).transpose(*(axes or ()))
+
+
+def _clip(a: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
+    return _tensor(a).clip(a_min, a_max)
+
+
+def _squeeze(a: Any, axis: Any = None) -> Tensor:
+    return _tensor(a).squeeze(axis)
+
+
+def _expand_dims(a: Any, axis: int) -> Tensor:
+    return _tensor(a).unsqueeze(axis)
+
+
+def _broadcast_to(a: Any, shape: Any) -> Tensor:
+    return _tensor(a).broadcast_to((shape,) if isinstance(shape, int) else shape)
+
+
+def _argmax(a: Any, axis: int | None = None) -> Tensor:
+    return _tensor(a).argmax(axis)
+
+
+def _argmin(a: Any, axis: int | None = None) -> Tensor:
+    return _tensor(a).argmin(axis)
+
+
+def _values(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A query on the values (no gradient to keep): run NumPy's own function on the arrays."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(*[np.asarray(a) if isinstance(a, _t.Tensor) else a for a in args], **kwargs)
+
+    return call
+
+
+FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.sum: _sum,
+    np.mean: _mean,
+    np.max: _max,
+    np.amax: _max,
+    np.min: _min,
+    np.amin: _min,
+    np.var: _var,
+    np.std: _std,
+    np.dot: _dot,
+    np.matmul: _binary(lambda a, b: a @ b),
+    np.where: _where,
+    np.concatenate: _concatenate,
+    np.stack: _stack,
+    np.reshape: _reshape,
+    np.transpose: _transpose,
+    np.clip: _clip,
+    np.squeeze: _squeeze,
+    np.expand_dims: _expand_dims,
+    np.broadcast_to: _broadcast_to,
+    np.argmax: _argmax,
+    np.argmin: _argmin,
+    # queries on values: nothing to differentiate
+    np.shape: _values(np.shape),
+    np.ndim: _values(np.ndim),
+    np.size: _values(np.size),
+    np.allclose: _values(np.allclose),
+    np.isclose: _values(np.isclose),
+    np.array_equal: _values(np.array_equal),
+    np.array2string: _values(np.array2string),
+    np.array_repr: _values(np.array_repr),
+    np.array_str: _values(np.array_str),
+}
+
+
+def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """`Tensor.__array_function__`: run the Tensor version of the NumPy function `func`."""
+    impl = FUNCTIONS.get(func)
+    name = f"np.{func.__name__}"
+    if impl is None:
+        raise TypeError(f"{name} is not supported on a tinygrad_edu Tensor: {_method_hint(func.__name__)}.")
+    try:
+        inspect.signature(impl).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(
+            f"{name} on a Tensor takes the options of the Tensor method it runs, not all of "
+            f"NumPy's ({e}); use {name}(t.data, ...) for plain values without a gradient."
+        ) from e
+    return impl(*args, **kwargs)
