@@ -1,6 +1,7 @@
 import os
 import sys
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -36,3 +37,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(
             f"{skipped} PyTorch comparison{'s' if skipped != 1 else ''} skipped because torch is not installed; "
             f"{TORCH_HINT}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium through Playwright; the test skips (saying how to install
+    them) when either is missing. See tests/browser.py for the page helpers."""
+    import browser as _browser
+
+    why = _browser.missing()
+    if why:
+        pytest.skip(why)
+    with _browser.launch() as b:
+        yield b
