@@ -1,5 +1,5 @@
 """Optimizers: gradient descent with fixed steps, line searches and adaptive step sizes,
-and the second-order methods (Newton).
+and the second-order and quasi-Newton methods (Newton, L-BFGS).
 
 `from tinygrad_edu import optim`. Equations, defaults and validation follow torch.optim.
 """
@@ -7,6 +7,7 @@ and the second-order methods (Newton).
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .line_search import BacktrackingLineSearch, ExactLineSearch
 from .minimize import DivergenceError, History, minimize
 from .newton import Newton
@@ -22,6 +23,7 @@ __all__ = [
     "DivergenceError",
     "ExactLineSearch",
     "History",
+    "LBFGS",
     "Newton",
     "Optimizer",
     "RMSprop",
