@@ -36,7 +36,7 @@ def main() -> None:
     for i in range(X.shape[1]):
         print(f"  w{i}{'':18s}{W_ne[i]:18.8f}{W_gd[i]:20.8f}")
     print(f"  {'loss f(W)':20s}{f(W_ne):18.8f}{f(W_gd):20.8f}")
-    print(f"  {'steps':20s}{1:18d}{len(hist) - 1:20d}")
+    print(f"  {'steps':20s}{1:18d}{hist.steps:20d}")
     print(f"  {'time (ms)':20s}{1e3 * t_ne:18.3f}{1e3 * t_gd:20.3f}")
     print(f"\nGD: fixed step eps = 1/L = {1 / L:.3e} (L = 2 lambda_max(X^T X) = {L:.1f}), "
           f"stopped when ||grad f|| < 1e-8")

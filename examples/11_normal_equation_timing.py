@@ -77,7 +77,7 @@ def library_descent(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
     W = Tensor.zeros(X.shape[1], requires_grad=True)
     tol = RTOL * np.linalg.norm(2.0 * X.T @ y)
     hist = optim.minimize(lambda: ((yt - Xt @ W) ** 2).sum(), optim.ExactLineSearch([W]), steps=10_000, tol=tol)
-    return W.data.copy(), len(hist) - 1
+    return W.data.copy(), hist.steps
 
 
 def main() -> None:

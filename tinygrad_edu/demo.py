@@ -123,10 +123,9 @@ def run_demo(steps: int = 200, seed: int = 0, progress: bool = True) -> DemoResu
             seconds = time.perf_counter() - t0
             if isinstance(opt, optim.BacktrackingLineSearch):
                 result.backtracking = opt
-            taken = sum(s > 0 for s in hist.step_size)
             note = f"reached ||grad f|| < {TOL:g}" if hist.grad_norm[-1] < TOL else f"stopped after {steps} steps"
             result.rows.append(MethodResult(name, result.loss(W.data).item(),
-                                            float(np.linalg.norm(W.data - w_normal)), taken, seconds, hist, note))
+                                            float(np.linalg.norm(W.data - w_normal)), hist.steps, seconds, hist, note))
             if bar is not None:
                 bar.update(1)
         if bar is not None:

@@ -156,24 +156,27 @@ class BacktrackingLineSearch(_RaySearch):
 class ExactLineSearch(_RaySearch):
     r"""Steepest descent with the step size that minimizes f along the ray.
 
-    Minimizes phi(eps) = f(x - eps g) by Newton's method from eps = 0:
+    Minimizes phi(eps) = f(x - eps g) by a safeguarded Newton's method from eps = 0:
         eps <- eps - phi'(eps) / phi''(eps),
         phi'(eps) = -g . grad f(x - eps g),   phi''(eps) = g . H(x - eps g) g,
     both from one forward-mode pass (`tge.jvp` of the closure in direction -g; inside it,
-    the tangent of p.grad is H(-g)). It stops when |phi'(eps)| <= tol * |phi'(0)| or after
-    max_iter Newton iterations, or when |phi'| stops shrinking or a Newton update no longer
-    changes eps (both mean rounding noise has been reached). For a quadratic f, phi is a parabola and the first
+    the tangent of p.grad is H(-g)). For a quadratic f, phi is a parabola and the first
     iteration gives eps = ||g||^2 / (g . H g), the exact minimizer along the ray.
 
-    Fallback: when phi''(eps) <= 0 (or is not finite) the parabola has no minimum and
-    Newton is not trustworthy, and when the final eps does not decrease f (beyond rounding,
-    8 machine epsilons of |f(x)|), the search
-    instead backtracks from the current eps (or 1.0 if that is 0), halving until
-    Armijo's condition f(x - eps g) <= f(x) - 1e-4 eps ||g||^2 holds (at most 50 halvings;
-    no step and a RuntimeWarning if none does).
+    Safeguard: the search keeps a bracket [lo, hi] that holds a minimizer of phi: lo is the
+    last point where phi still descends (phi' < 0) without rising above phi(0), hi the
+    first point where phi' > 0, phi rose, or phi was not finite. A Newton point outside
+    the bracket (or no Newton point, when phi'' <= 0) is replaced by the bracket's midpoint,
+    or, before any hi is known, by 1.0 and then by doubling.
 
-    `step(closure)` returns f(x). State: none per parameter; `last_trials` (the (eps, f)
-    pairs evaluated) and `last_step_size` (the accepted eps), initially [] and 0.0.
+    It stops when |phi'(eps)| <= tol * |phi'(0)| = tol * ||g||^2 with phi(eps) <= phi(0),
+    or when the bracket (or the Newton update) has shrunk below the floating-point resolution
+    of eps. If neither happens within max_iter iterations it takes the lowest point found
+    and warns with a RuntimeWarning that gives |phi'| there.
+
+    `step(closure)` returns f(x) and leaves p.grad holding the gradient at the new point.
+    State: none per parameter; `last_trials` (the (eps, f) pairs evaluated) and
+    `last_step_size` (the accepted eps), initially [] and 0.0.
     """
 
     def __init__(self, params: Params, max_iter: int = 20, tol: float = 1e-10) -> None:
@@ -216,32 +219,16 @@ class ExactLineSearch(_RaySearch):
     def step(self, closure: Closure | None = None) -> Any:
         loss, f0, params, x0, g = self._start(closure)
         assert closure is not None
-        group = self.param_groups[0]
         grads0 = [p.grad for p in params]
         norm2 = sum(float(np.sum(gi * gi)) for gi in g)
         self.last_trials = []
         self.last_step_size = 0.0
-        if norm2 == 0.0:
+        if norm2 == 0.0 or not (np.isfinite(norm2) and np.isfinite(f0)):
             return loss
         try:
-            eps, value, fallback, last_slope = 0.0, f0, False, np.inf
-            for _ in range(group["max_iter"]):
-                value, slope, curvature = self._phi(closure, params, x0, g, eps)
-                if abs(slope) <= group["tol"] * norm2 or abs(slope) >= last_slope:
-                    break  # converged, or |phi'| stopped shrinking: rounding noise
-                last_slope = abs(slope)
-                if not (np.isfinite(curvature) and curvature > 0.0):
-                    fallback = True
-                    break
-                new_eps = eps - slope / curvature
-                if abs(new_eps - eps) <= 4 * np.finfo(float).eps * abs(eps):
-                    break  # eps no longer changes in floating point
-                eps = new_eps
-            else:
-                value = self._evaluate(closure, params, x0, g, eps)
-            rounding = 8 * np.finfo(float).eps * abs(f0)
-            if fallback or not value <= f0 + rounding or eps <= 0.0:
-                eps = self._backtrack(closure, params, x0, g, f0, norm2, eps)
+            eps = self._search(closure, params, x0, g, f0, norm2)
+            if eps != 0.0 and self.last_trials[-1][0] != eps:
+                self._evaluate(closure, params, x0, g, eps)  # leave x and p.grad at eps
         except BaseException:
             self._restore(params, x0, grads0)
             raise
@@ -250,20 +237,61 @@ class ExactLineSearch(_RaySearch):
         self.last_step_size = float(eps)
         return loss
 
-    def _backtrack(self, closure: Closure, params: list[Tensor], x0: list, g: list,
-                   f0: float, norm2: float, eps: float) -> float:
-        eps = eps if eps > 0.0 else 1.0
-        for _ in range(50):
-            if self._evaluate(closure, params, x0, g, eps) <= f0 - 1e-4 * eps * norm2:
-                return eps
-            eps *= 0.5
+    def _search(self, closure: Closure, params: list[Tensor], x0: list, g: list,
+                f0: float, norm2: float) -> float:
+        """The minimizer of phi along the ray, by Newton's method kept inside a bracket."""
+        group = self.param_groups[0]
+        target = group["tol"] * norm2  # |phi'| at which eps counts as the minimizer
+        rounding = 8 * np.finfo(float).eps * abs(f0)  # phi differences below this are noise
+        resolution = 4 * np.finfo(float).eps
+        lo, phi_lo, hi = 0.0, f0, np.inf
+        best, best_phi, best_slope = 0.0, f0, -norm2
+        floor: tuple[float, float] | None = None  # (eps, |phi'|) of a point at the noise floor
+        eps = 0.0
+        for it in range(group["max_iter"] + 1):
+            phi, slope, curvature = self._phi(closure, params, x0, g, eps)
+            finite = bool(np.isfinite(phi) and np.isfinite(slope))
+            acceptable = finite and phi <= phi_lo + rounding
+            if acceptable and abs(slope) <= target:
+                return eps  # converged: phi' = 0 to tolerance, and no higher than before
+            if finite and phi < best_phi:
+                best, best_phi, best_slope = eps, phi, slope
+            # Rounding floor: Newton's model predicts a further decrease phi'^2 / (2 phi'')
+            # that f cannot resolve. Met twice in a row, the tolerance is out of reach.
+            if acceptable and 0.0 < curvature < np.inf and slope * slope <= 2 * curvature * rounding:
+                if floor is not None:
+                    return eps if abs(slope) <= floor[1] else floor[0]
+                floor = (eps, abs(slope))
+            else:
+                floor = None
+            if it == group["max_iter"]:
+                break
+            if not finite or phi > phi_lo + rounding or slope > 0.0:
+                hi = eps  # overshot: a minimizer lies between lo and here
+            else:
+                lo, phi_lo = eps, phi  # still descending
+            newton = eps - slope / curvature if finite and 0.0 < curvature < np.inf else np.nan
+            if lo < newton < hi:
+                nxt = newton
+            elif hi < np.inf:
+                nxt = 0.5 * (lo + hi)
+            else:
+                nxt = 2.0 * eps if eps > 0.0 else 1.0
+            if hi - lo <= resolution * hi < np.inf or abs(nxt - eps) <= resolution * abs(eps):
+                # eps is pinned down to floating-point resolution: nothing closer exists
+                return eps if acceptable else best
+            eps = nxt
+        if floor is not None:
+            return floor[0]
         warnings.warn(
-            "ExactLineSearch: Newton's method failed along the ray and backtracking found "
-            "no step satisfying Armijo's condition; no step was taken.",
+            f"ExactLineSearch did not converge in max_iter={group['max_iter']} iterations: "
+            f"at the lowest point found, eps = {best:.6g}, |phi'(eps)| = {abs(best_slope):.3g}, "
+            f"above tol * |phi'(0)| = {target:.3g}. It took that step. Raise max_iter, or check "
+            "that the loss is smooth and bounded below along the ray.",
             RuntimeWarning,
             stacklevel=3,
         )
-        return 0.0
+        return best
 
 
 def _to_float(value: Any) -> float:

@@ -8,15 +8,21 @@ Entry k of the history describes the point x_k where step k starts: loss[k] = f(
 grad_norm[k] = ||grad f(x_k)||, params[k] = copies of x_k, step_size[k] = the step size
 used to leave x_k (the group's lr for fixed-step and adaptive methods; the accepted eps for
 line searches), trials[k] = the (eps, f) pairs a line search tried from x_k (empty for
-other optimizers). `final_params` holds where the run ended.
+other optimizers). `final_params` holds where the run ended, and `steps` how many updates
+were taken (one fewer than the entries when the run stopped at `tol`).
 
 Divergence rule: the run stops with a `DivergenceError` as soon as a loss is NaN or
-infinite, or |loss| exceeds 1e6 * max(|initial loss|, 1e-12) (the "grows without bound"
-case: on a quadratic, a step size beyond 2/L multiplies the error at every step).
+infinite, or |loss| exceeds `divergence` * max(|initial loss|, 1) (the "grows without
+bound" case: on a quadratic, a step size beyond 2/L multiplies the error at every step, so
+the floor of 1 for a loss that starts near 0 costs only a few steps of geometric growth).
+`divergence=1e6` by default; `divergence=None` turns the growth check off (a non-finite
+loss still stops the run). A loss or gradient that is not finite at the starting point
+raises ValueError: no step was taken, so the step size cannot be the cause.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from .line_search import _to_float
 from .optimizer import Optimizer, grad_norm
 
@@ -56,6 +63,7 @@ class History:
     params: list[list[np.ndarray]] = field(default_factory=list)
     trials: list[list[tuple[float, float]]] = field(default_factory=list)
     final_params: list[np.ndarray] = field(default_factory=list)
+    steps: int = 0  # updates taken (optimizer.step calls)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -69,6 +77,7 @@ class History:
             "params": [[np.array(a) for a in entry] for entry in self.params],
             "trials": [list(t) for t in self.trials],
             "final_params": [np.array(a) for a in self.final_params],
+            "steps": self.steps,
         }
 
     def trajectory(self, index: int = 0) -> np.ndarray:
@@ -98,18 +107,27 @@ def minimize(
     steps: int = 100,
     tol: float | None = None,
     progress: bool = False,
+    divergence: float | None = GROWTH_LIMIT,
 ) -> History:
     """Run `steps` optimizer steps on `loss_fn()` (a scalar loss of the optimizer's params).
 
     Builds the closure (zero grads, loss = loss_fn(), loss.backward(), return loss), and
     records a History. Stops early, before stepping, once the gradient norm is below `tol`
     (that last point is recorded with step size 0.0). Raises DivergenceError when the loss
-    is non-finite or exceeds 1e6 times the initial loss (see the module docstring).
+    becomes non-finite or exceeds `divergence` * max(|initial loss|, 1) (None: no growth
+    limit), and ValueError when the loss or its gradient is not finite at the starting
+    point (see the module docstring).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, but got {steps!r}")
     if tol is not None and not tol >= 0:
         raise ValueError(f"tol must be None or >= 0, but got {tol!r}")
+    if divergence is not None and not (isinstance(divergence, (int, float)) and divergence > 1):
+        raise ValueError(
+            f"divergence must be None (no growth limit) or a number > 1, the factor by which the "
+            f"loss may grow over max(|initial loss|, 1), but got {divergence!r}"
+        )
+    _check_loss_fn(loss_fn)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = History()
     cached: list[Any] = []
@@ -117,6 +135,11 @@ def minimize(
     def evaluate() -> Any:
         optimizer.zero_grad()
         loss = loss_fn()
+        if not isinstance(loss, Tensor):
+            raise TypeError(
+                f"minimize: loss_fn() must return the loss as a scalar Tensor computed from the "
+                f"optimizer's parameters, but it returned a {type(loss).__name__}"
+            )
         loss.backward()
         return loss
 
@@ -132,13 +155,14 @@ def minimize(
             history.loss.append(value)
             history.grad_norm.append(grad_norm(params))
             history.params.append([np.array(p.data, copy=True) for p in params])
-            _check_divergence(value, k, optimizer, history)
+            _check_divergence(value, k, optimizer, history, divergence)
             if tol is not None and history.grad_norm[-1] < tol:
                 history.step_size.append(0.0)
                 history.trials.append([])
                 break
             cached.append(loss)
             optimizer.step(closure)
+            history.steps += 1
             cached.clear()
             history.step_size.append(_step_size(optimizer))
             history.trials.append(list(getattr(optimizer, "last_trials", [])))
@@ -159,9 +183,45 @@ def _step_size(optimizer: Optimizer) -> float:
     return float(size)
 
 
-def _check_divergence(value: float, k: int, optimizer: Optimizer, history: History) -> None:
+def _check_loss_fn(loss_fn: Any) -> None:
+    """minimize calls loss_fn() with no arguments: say so when it needs some."""
+    if not callable(loss_fn):
+        raise TypeError(
+            f"minimize: loss_fn must be a function of no arguments that returns the loss, "
+            f"but got a {type(loss_fn).__name__}; pass e.g. lambda: f(W)"
+        )
+    try:
+        signature = inspect.signature(loss_fn)
+    except (TypeError, ValueError):
+        return  # a builtin or C function: let the call speak for itself
+    required = [
+        p.name for p in signature.parameters.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if required:
+        name = getattr(loss_fn, "__name__", "loss_fn")
+        raise TypeError(
+            f"minimize calls loss_fn() with no arguments, but {name}{signature} needs "
+            f"{', '.join(required)}. The optimizer already holds the parameters: pass a "
+            f"function that reads them, e.g. minimize(lambda: {name}(W), optimizer)"
+        )
+
+
+def _check_divergence(value: float, k: int, optimizer: Optimizer, history: History,
+                      divergence: float | None) -> None:
     first = history.loss[0]
-    if math.isfinite(value) and abs(value) <= GROWTH_LIMIT * max(abs(first), 1e-12):
+    if k == 0 and not (math.isfinite(value) and math.isfinite(history.grad_norm[0])):
+        what = f"the loss is {value}" if not math.isfinite(value) else (
+            f"the loss is {value:.6g} but its gradient is not finite "
+            f"(norm {history.grad_norm[0]})")
+        raise ValueError(
+            f"minimize: {what} at the starting point, before any step. Check that the "
+            "initial parameters lie in the loss's domain (no log or sqrt of a negative "
+            "number or of 0, no division by 0); tge.detect_anomaly() names the op whose "
+            "gradient is not finite."
+        )
+    limit = math.inf if divergence is None else divergence * max(abs(first), 1.0)
+    if math.isfinite(value) and abs(value) <= limit:
         return
     lr = optimizer.param_groups[0].get("lr")
     what = "became non-finite" if not math.isfinite(value) else "grew without bound"
@@ -174,6 +234,8 @@ def _check_divergence(value: float, k: int, optimizer: Optimizer, history: Histo
         message += "bounded below and that its gradient is right."
     elif lr is not None:
         message += f" Try a smaller learning rate than lr={lr}, e.g. lr={lr / 10:g}."
+    if math.isfinite(value):
+        message += f" (divergence={divergence:g} sets this limit; divergence=None turns it off.)"
     raise DivergenceError(message, k, value, lr, history)
 
 

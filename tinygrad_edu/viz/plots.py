@@ -121,7 +121,7 @@ def plot_contour(
         assert r.params is not None
         p = r.params
         ax.plot(p[:, 0], p[:, 1], "o-", color=color(k), markersize=3, linewidth=1.5,
-                label=f"{r.label} ({len(p) - 1} steps)")
+                label=f"{r.label} ({_steps(r.source, len(p) - 1)} steps)")
     if minimizer is not None:
         m = np.asarray(minimizer, dtype=np.float64)
         ax.plot([m[0]], [m[1]], "*", color="black", markersize=14, label="minimizer")
@@ -209,3 +209,9 @@ def plot_history(
     ax_loss.set_title(title or "loss per step")
     ax_grad.set_title("gradient norm per step")
     return _finish(fig, path)
+
+
+def _steps(source: Any, default: int) -> int:
+    """Updates taken: a History's `steps` when the run has it."""
+    steps = get(source, "steps")
+    return default if steps is None else int(steps)
