@@ -1,6 +1,6 @@
 """Models and losses: `nn.Module`, layers, `nn.MLP`, and `nn.functional` (the losses)."""
 
-from . import functional
+from . import functional, utils
 from .layers import MLP, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import IncompatibleKeys, Module
 
@@ -14,4 +14,5 @@ __all__ = [
     "Sigmoid",
     "Tanh",
     "functional",
+    "utils",
 ]
