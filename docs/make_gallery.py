@@ -49,13 +49,13 @@ def graphs(out: Path) -> list[Path]:
     loss = lesson_loss(W)
     loss.name = "loss"
     loss.backward()
-    a = Tensor(2.0, requires_grad=True, name="a")
-    b = Tensor(3.0, requires_grad=True, name="b")
-    c = a * a + a * b
-    c.name = "c"
+    x = Tensor(2.0, requires_grad=True, name="x")
+    y = Tensor(3.0, requires_grad=True, name="y")
+    f = x**2 + 3 * x * y
+    f.name = "f"
     pictures = {
         "graph": viz.draw_graph(loss),
-        "highlight": viz.draw_graph(c, highlight=a),
+        "highlight": viz.draw_graph(f, highlight=x),
         "gradcheck": viz.draw_gradcheck(
             lesson_loss, [Tensor([1.0, 2.0], requires_grad=True, name="W")],
             expected=[-2 * X_DATA.T @ (Y_DATA - X_DATA @ np.array([1.0, 2.0]))]),
@@ -72,14 +72,15 @@ def graphs(out: Path) -> list[Path]:
         path = out / f"{name}.svg"
         path.write_bytes(dot.pipe(format="svg"))
         written.append(path)
-    d = Tensor(2.0, requires_grad=True, name="a")
-    e = d * d + d * Tensor(3.0, name="b")
-    e.name = "c"
-    frames = viz.draw_backward(e)
-    for k in (1, len(frames) - 1):  # the first step, and the end: every gradient in place
+    x = Tensor(2.0, requires_grad=True, name="x")
+    f = x**2 + 3 * x * Tensor(3.0, requires_grad=True, name="y")
+    f.name = "f"
+    frames = viz.draw_backward(f)
+    for k in (2, len(frames) - 1):  # a step through a product, and the end: every gradient in place
         path = out / f"backward_{k}.svg"
         path.write_bytes(frames[k].pipe(format="svg"))
         written.append(path)
+    written.append(frames.stepper().save(out / "backward.html"))
     return written
 
 

@@ -200,6 +200,42 @@ class Function:
         return out
 
 
+# ---------------------------------------------------------------- composed ops, for pictures
+class Composite:
+    """What a composed op (softmax, mse_loss, ...) leaves on the tensor it returns: its name,
+    how it reads as typed (`{a}.softmax()`), its derivative per operand in the letters a, b and
+    out, and its tensor operands. `viz` draws the primitives between them as one node."""
+
+    __slots__ = ("name", "typed", "derivatives", "inputs")
+
+    def __init__(self, name: str, typed: str, derivatives: tuple[str, ...], inputs: tuple[Tensor, ...]) -> None:
+        self.name, self.typed, self.derivatives, self.inputs = name, typed, derivatives, inputs
+
+
+def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
+    """Mark a function composed of primitives as one operation for the pictures: the tensor
+    it returns gets `_composite` (see Composite). The numbers and the graph are unchanged; the
+    cost is one attribute write per call, only for composed ops."""
+
+    def mark(fn: F) -> F:
+        name = fn.__name__
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            out = fn(*args, **kwargs)
+            if getattr(out, "grad_fn", None) is not None:
+                operands = [x for arg in (*args, *kwargs.values())
+                            for x in (arg if isinstance(arg, (list, tuple)) else (arg,))
+                            if isinstance(x, _tensor.Tensor)]
+                if operands and all(x is not out for x in operands):
+                    out._composite = Composite(name, typed, derivatives, tuple(operands))
+            return out
+
+        return run  # type: ignore[return-value]
+
+    return mark
+
+
 # ---------------------------------------------------------------- mutation safety
 # A user's array (a leaf created with Tensor(...), a factory or detach()) is made read-only
 # while some recorded node depends on it, and writable again when the last such node is

@@ -414,6 +414,7 @@ class Tensor(TensorMethods):
     def relu(self) -> Tensor:
         return ops.Relu.apply(self)
 
+    @engine.composite("{a}.clip()", "[low <= {a} <= high]")
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         """min(max(x, low), high); the gradient is 1 inside [low, high] (ends included), else 0."""
         out = self
@@ -468,12 +469,14 @@ class Tensor(TensorMethods):
         axes = self._axes(axis, dim, "max")
         return ops.Max.apply(self, axis=axes, keepdims=self._keep(keepdims, keepdim))
 
+    @engine.composite("{a}.min()", "[{a} = {out}] / ties")
     def min(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         """Smallest value over `axis`: -max(-x); the gradient is split evenly among ties."""
         return -(-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
 
+    @engine.composite("{a}.var()", "2·({a} - mean)/{n}")
     def var(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
@@ -483,12 +486,14 @@ class Tensor(TensorMethods):
         centered = self - self.mean(axes, keepdims=True)
         return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) * (1.0 / (n - ddof))
 
+    @engine.composite("{a}.std()", "({a} - mean)/({n}·{out})")
     def std(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         """sqrt(var(x)): NumPy's standard deviation (ddof=0 by default)."""
         return self.var(axis, keepdims, ddof, dim=dim, keepdim=keepdim).sqrt()
 
+    @engine.composite("{a}.logsumexp()", "softmax({a})")
     def logsumexp(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
@@ -503,10 +508,12 @@ class Tensor(TensorMethods):
             else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
         )
 
+    @engine.composite("{a}.softmax()", "{out}·(G - sum(G·{out}))")
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """exp(x - logsumexp(x)) along `axis`: positive, sums to 1."""
         return (self - self.logsumexp(axis if dim is None else dim, keepdims=True)).exp()
 
+    @engine.composite("{a}.log_softmax()", "G - softmax({a})·sum(G)")
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x - logsumexp(x) along `axis`, stable for large logits."""
         return self - self.logsumexp(axis if dim is None else dim, keepdims=True)

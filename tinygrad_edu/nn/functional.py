@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import engine
 from ..tensor import Tensor
 
 __all__ = [
@@ -66,6 +67,7 @@ def _check_reduction(fn: str, reduction: str) -> None:
         raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+@engine.composite("mse_loss({a}, {b})", "2·({a} - {b})/{n}", "-2·({a} - {b})/{n}")
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean_i (pred_i - target_i)^2  ('sum': the sum, 'none': elementwise).
 
@@ -79,6 +81,7 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce("mse_loss", diff * diff, reduction)
 
 
+@engine.composite("squared_error({a}, {b})", "-2·({b} - {a})", "2·({b} - {a})")
 def squared_error(pred: Tensor, target: Any) -> Tensor:
     """The lesson's f(W) = ||y - XW||^2 = sum_i (y_i - pred_i)^2, with pred = XW.
 
@@ -115,6 +118,7 @@ def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
     return t
 
 
+@engine.composite("cross_entropy({a}, targets)", "(softmax({a}) - onehot)/{n}")
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy: loss_i = -log softmax(logits_i)[t_i] = logsumexp(logits_i) - logits_i[t_i].
 
@@ -135,6 +139,7 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     return _reduce("cross_entropy", -picked, reduction)
 
 
+@engine.composite("bce_with_logits({a}, {b})", "(sigmoid({a}) - {b})/{n}", "-{a}/{n}")
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """loss = -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], in the stable form
     max(x, 0) - x y + log(1 + exp(-|x|)).
@@ -152,6 +157,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: st
     return _reduce(fn, loss, reduction)
 
 
+@engine.composite("hinge_loss({a}, {b})", "-{b}·[{b}·{a} < 1]/{n}", "-{a}·[{b}·{a} < 1]/{n}")
 def hinge_loss(scores: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """mean_i max(0, 1 - y_i s_i) for 1-D scores s and labels y in {-1, +1}.
 
@@ -185,6 +191,7 @@ def _param_list(fn: str, params: Any) -> list[Tensor]:
     return out
 
 
+@engine.composite("l1_penalty({*})", "sign({a})")
 def l1_penalty(params: Iterable[Tensor] | Tensor | Any) -> Tensor:
     """sum over all parameters p and their elements of |p|;  d/dp = sign(p).
 
@@ -197,6 +204,7 @@ def l1_penalty(params: Iterable[Tensor] | Tensor | Any) -> Tensor:
     return Tensor(0.0) if total is None else total
 
 
+@engine.composite("l2_penalty({*})", "2·{a}")
 def l2_penalty(params: Iterable[Tensor] | Tensor | Any) -> Tensor:
     """sum over all parameters p and their elements of p^2;  d/dp = 2 p.
 

@@ -10,11 +10,13 @@ from .gradcheck import draw_gradcheck
 from .graph import draw_graph, graph_text
 from .line_search import plot_line_search
 from .plots import plot_contour, plot_history
+from .stepper import Stepper
 
 __all__ = [
     "BackwardFrames",
     "BackwardStep",
     "DotNotFoundError",
+    "Stepper",
     "backward_steps",
     "draw_backward",
     "draw_gradcheck",

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _deps
-from ._walk import Graph, doc_line, walk
-from .graph import Overlay, draw_graph
+from ._names import brief, values, wrap
+from ._walk import Graph, OpNode, local_vjp, topo_order, walk
+from .graph import Overlay, draw_graph, local_derivatives
+from .stepper import Stepper
 
 if TYPE_CHECKING:
     import graphviz
@@ -32,10 +34,11 @@ if TYPE_CHECKING:
 class BackwardStep:
     """One op visited by backprop.
 
-    op: the op's name ('Mul', 'MatMul', ...); output: the name of the tensor it made;
-    upstream: the gradient arriving at that tensor; rule: the local derivative in words;
-    contributions: (input name, gradient sent to that input), one per use of an input that
-    needs a gradient, already summed over broadcast axes.
+    op: the op's name ('Mul', 'MatMul', 'softmax', ...); output: the label of the tensor it
+    made; typed: that op as the learner typed it ('y - t3'); upstream: the gradient arriving
+    at that tensor; rule: the local derivatives in the learner's names; contributions:
+    (input label, gradient sent to that input), one per use of an input that needs a
+    gradient, already summed over broadcast axes; caption: the step in words.
     """
 
     op: str
@@ -46,24 +49,23 @@ class BackwardStep:
     node: Function = field(repr=False)
     tensor: Tensor = field(repr=False)
     targets: list[Tensor] = field(repr=False, default_factory=list)
+    typed: str = ""
+    caption: str = ""
 
     def __str__(self) -> str:
-        sent = ", ".join(f"{name} <- {np.array2string(np.asarray(g), precision=4)}"
-                         for name, g in self.contributions)
-        return f"{self.op} -> {self.output}: {self.rule}; sends {sent}"
+        sent = ", ".join(f"{name} <- {values(g)}" for name, g in self.contributions)
+        return f"{self.output} = {self.typed}: {self.rule}; sends {sent}"
 
 
-def backward_steps(t: Tensor, gradient: Any = None) -> list[BackwardStep]:
+def backward_steps(t: Tensor, gradient: Any = None, expand: bool = False) -> list[BackwardStep]:
     """The steps backprop takes from `t` (a scalar, or any tensor with `gradient` given),
     in the order it takes them, computed with each op's own backward rule under `no_grad`.
     No `.grad` is touched. Call it before `t.backward()`, which frees the graph (or after
-    `t.backward(retain_graph=True)`).
+    `t.backward(retain_graph=True)`). A composed op (softmax, mse_loss, ...) is one step, as
+    in `draw_graph`; `expand=True` gives one step per primitive.
 
     Summing each leaf's contributions gives the gradient backward would store in its `.grad`.
     """
-    from .. import engine
-    from ..tensor import Tensor
-
     if gradient is None:
         if t.data.size != 1:
             raise ValueError(
@@ -73,49 +75,59 @@ def backward_steps(t: Tensor, gradient: Any = None) -> list[BackwardStep]:
         seed = np.ones_like(t.data)
     else:
         seed = np.broadcast_to(np.asarray(gradient, dtype=t.data.dtype), t.shape).copy()
-    g = walk(t)
+    g = walk(t, expand=expand)
+    root = g.output.title
     pending: dict[int, np.ndarray] = {id(t): seed}
     steps: list[BackwardStep] = []
-    with engine.no_grad():
-        for cur in reversed(engine.toposort(t)):
-            upstream = pending.get(id(cur))
-            node = cur.grad_fn
-            if upstream is None or node is None:
+    order = [x for x in reversed(topo_order(t, expand)) if x.grad_fn is not None and x.requires_grad]
+    for cur in order:
+        upstream = pending.get(id(cur))
+        op = g.op_of(cur)
+        if upstream is None or op is None:
+            continue
+        sent = local_vjp(cur, upstream, expand)
+        local = local_derivatives(op) if cur.data.size == 1 else [None] * len(sent)
+        contributions: list[tuple[str, np.ndarray]] = []
+        targets: list[Tensor] = []
+        summed: list[str] = []
+        lines = [f"Step {len(steps) + 1}: {op.output.title} = {op.typed}. "
+                 f"Upstream gradient ∂{root}/∂{op.output.title} = {brief(upstream)}."]
+        for i, (inp, arr, before) in enumerate(sent):
+            if arr is None:
                 continue
-            if getattr(node, "released", False):
-                raise RuntimeError(
-                    f"backward_steps: {node.name} was freed by an earlier backward(); call "
-                    "backward_steps before backward, or use backward(retain_graph=True)"
-                )
-            raw = node.backward(Tensor(upstream))
-            contributions: list[tuple[str, np.ndarray]] = []
-            targets: list[Tensor] = []
-            summed: list[str] = []
-            for inp, gi in zip(node.inputs, raw):
-                if gi is None or not inp.requires_grad:
-                    continue
-                before = tuple(gi.shape)
-                gi = engine.unbroadcast(gi, inp.shape)
-                arr = np.array(gi.data)
-                if before != tuple(inp.shape):
-                    summed.append(f"{g.node(inp).title}: {_summed_axes(before, inp.shape)}")
-                pending[id(inp)] = pending[id(inp)] + arr if id(inp) in pending else arr
-                contributions.append((g.node(inp).title, arr))
-                targets.append(inp)
-            steps.append(BackwardStep(
-                op=type(node).__name__, output=g.node(cur).title, upstream=upstream,
-                rule=rule_text(node, summed), contributions=contributions,
-                node=node, tensor=cur, targets=targets,
-            ))
+            name = g.node(inp).title
+            if before != tuple(inp.shape):
+                summed.append(f"{name}: {_summed_axes(before, inp.shape)}")
+            pending[id(inp)] = pending[id(inp)] + arr if id(inp) in pending else arr
+            contributions.append((name, arr))
+            targets.append(inp)
+            lines.append(_flow(op.derivative(i), upstream, local[i], arr, name, root, pending[id(inp)],
+                               inp.grad_fn is None))
+        steps.append(BackwardStep(
+            op=op.title, output=op.output.title, upstream=upstream, rule=rule_text(op, summed),
+            contributions=contributions, node=cur.grad_fn, tensor=cur, targets=targets,  # type: ignore[arg-type]
+            typed=op.typed, caption="\n".join(lines),
+        ))
+    for k, step in enumerate(steps, 1):
+        step.caption = step.caption.replace(f"Step {k}:", f"Step {k} of {len(steps)}:", 1)
     return steps
 
 
-def rule_text(node: Function, summed: list[str] | None = None) -> str:
-    """The local derivative in words: the math line of the op's docstring (it gives
-    dA = G B^T, dB = A^T G for matmul), plus the axes broadcasting made us sum over."""
-    rule = doc_line(node)
-    if type(node).__name__ == "MatMul" and "dA = G B^T" not in rule:
-        rule += ";  dA = G B^T,  dB = A^T G"
+def _flow(rule: str, upstream: np.ndarray, local: np.ndarray | None, sent: np.ndarray, name: str,
+          root: str, total: np.ndarray, leaf: bool) -> str:
+    """One line of a step's caption: what flows into one input, and its gradient so far."""
+    so_far = f"{name}.grad is now {brief(total)}" if leaf else f"∂{root}/∂{name} is now {brief(total)}"
+    if ": G ↦ " in rule:
+        return f"• {rule} sends {brief(sent)} to {name}; {so_far}."
+    if local is not None:
+        rule = rule if rule.endswith(f"= {brief(local)}") else f"{rule} = {brief(local)}"
+    return f"• upstream {brief(upstream)} times the local derivative {rule} flows into {name}: {brief(sent)}; {so_far}."
+
+
+def rule_text(op: OpNode, summed: list[str] | None = None) -> str:
+    """The local derivatives in the learner's names (for matmul `∂t3/∂W: G ↦ Xᵀ·G`), plus
+    the axes broadcasting made us sum over."""
+    rule = op.rule or op.title
     if summed:
         rule += ";  summed over broadcast axes (" + "; ".join(summed) + ")"
     return rule
@@ -130,16 +142,21 @@ def _summed_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> str:
 
 class BackwardFrames:
     """The frames of `draw_backward`: frame 0 is the graph with only the output's gradient
-    (1), frame k shows step k's op highlighted and every gradient accumulated so far.
+    (1), frame k shows step k's op highlighted, its local derivatives on its edges and every
+    gradient accumulated so far.
 
     A list of graphviz.Digraph (`frames[k]`, `len(frames)`, iteration); `.steps` holds the
-    BackwardStep data; `.save(directory)` writes numbered images; in Jupyter it shows the
-    frames one under another.
+    BackwardStep data and `.captions` each frame's caption; `.save(directory)` writes numbered
+    images; `.stepper()` is one self-contained HTML page that steps through them (Previous /
+    Next / slider), which is also what Jupyter displays.
     """
 
-    def __init__(self, frames: list[graphviz.Digraph], steps: list[BackwardStep]) -> None:
+    def __init__(self, frames: list[graphviz.Digraph], steps: list[BackwardStep], captions: list[str],
+                 bare: list[graphviz.Digraph] | None = None) -> None:
         self.frames = frames
         self.steps = steps
+        self.captions = captions
+        self._bare = bare or frames  # the same frames without the caption inside the picture
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -164,39 +181,44 @@ class BackwardFrames:
             paths.append(path)
         return paths
 
+    def stepper(self, title: str = "The backward pass, step by step") -> Stepper:
+        """The frames as a Stepper: one frame at a time, Previous / Next and a slider. Needs `dot`."""
+        svgs = [frame.pipe(format="svg", encoding="utf-8") for frame in self._bare]
+        return Stepper(svgs, self.captions, title)
+
     def _repr_html_(self) -> str | None:
         try:
-            svgs = [f.pipe(format="svg", encoding="utf-8") for f in self.frames]
+            return self.stepper()._repr_html_()
         except _deps.DotNotFoundError:
             return None
-        return "".join(f"<div><b>frame {k}</b>{s}</div>" for k, s in enumerate(svgs))
 
     def __repr__(self) -> str:
         return f"<BackwardFrames: {len(self.frames)} frames, {len(self.steps)} steps>"
 
 
-def draw_backward(t: Tensor, show_data: bool = False, rankdir: str = "LR",
-                  max_nodes: int | None = 80) -> BackwardFrames:
+def draw_backward(t: Tensor, show_data: bool = True, rankdir: str = "TB",
+                  max_nodes: int | None = 80, expand: bool = False) -> BackwardFrames:
     """The backward pass of the scalar `t` as frames: one graph per step of
-    `backward_steps(t)` with the current op and its output highlighted and the gradients
-    accumulated so far filled in. No `.grad` is touched."""
-    steps = backward_steps(t)
-    graph: Graph = walk(t)
+    `backward_steps(t)` with the current op's box and edges in orange, its local derivatives
+    on the edges, and the gradients accumulated so far filled in. No `.grad` is touched. In
+    Jupyter the result is a stepper (Previous / Next / slider); `.stepper().save(path)`
+    writes it as one HTML file."""
+    steps = backward_steps(t, expand=expand)
+    graph: Graph = walk(t, expand=expand)
+    root = graph.output.title
     acc: dict[int, np.ndarray] = {id(t): np.ones_like(t.data)}
-    frames = [_frame(t, acc, set(), "start: d out / d out = 1", show_data, rankdir, max_nodes)]
-    for k, step in enumerate(steps, 1):
+    captions = [f"Start: the gradient of {root} with respect to itself is 1 (∂{root}/∂{root} = 1). "
+                f"Backprop now visits the ops from {root} back to the inputs, {len(steps)} steps."]
+    marks: list[tuple[dict[int, np.ndarray], set[str]]] = [(dict(acc), set())]
+    for step in steps:
         for target, (_, arr) in zip(step.targets, step.contributions):
             acc[id(target)] = acc[id(target)] + arr if id(target) in acc else arr
-        out = graph.node(step.tensor)
-        focus = {out.id, f"op{out.index}"}
-        caption = f"step {k}/{len(steps)}: {step.op}: {step.rule}"
-        frames.append(_frame(t, dict(acc), focus, caption, show_data, rankdir, max_nodes))
-    return BackwardFrames(frames, steps)
-
-
-def _frame(t: Tensor, grads: dict[int, np.ndarray], focus: set[str], caption: str,
-           show_data: bool, rankdir: str, max_nodes: int | None) -> graphviz.Digraph:
-    ov = Overlay(grads=grads, focus=focus, caption=caption,
-                 legend=[("current step", "#ffe0c0")])
-    return draw_graph(t, show_data=show_data, show_grad=True, rankdir=rankdir,
-                      max_nodes=max_nodes, _overlay=ov)
+        marks.append((dict(acc), {graph.node(step.tensor).id}))
+        captions.append(step.caption)
+    def frame(k: int, caption: bool) -> graphviz.Digraph:
+        ov = Overlay(grads=marks[k][0], focus=marks[k][1], legend=[("orange: this step", "")],
+                     caption_lines=[ln for c in captions[k].split("\n") for ln in wrap(c, 72)] if caption else [])
+        return draw_graph(t, show_data=show_data, show_grad=True, rankdir=rankdir, max_nodes=max_nodes,
+                          legend=caption, expand=expand, _overlay=ov)
+    return BackwardFrames([frame(k, True) for k in range(len(marks))], steps, captions,
+                          [frame(k, False) for k in range(len(marks))])

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._walk import fmt_array
+from ._names import brief, wrap
+from ._walk import walk
 from .graph import COLORS, Overlay, draw_graph
 
 if TYPE_CHECKING:
@@ -101,25 +102,22 @@ def draw_gradcheck(
     inputs = [inputs] if hasattr(inputs, "grad_fn") else list(inputs)  # type: ignore[list-item]
     rows = check_gradients(f, inputs, expected, eps, atol, rtol)
     out = f(*inputs)
-    ov = Overlay(legend=[("gradient agrees", COLORS["ok"]), ("gradient disagrees", COLORS["bad"])])
-    from ._walk import walk
-
-    g = walk(out)
+    ov = Overlay(legend=[("green: gradient agrees", COLORS["ok"]), ("red: disagrees", COLORS["bad"])])
+    g = walk(out, expand=bool(draw_kwargs.get("expand", False)))
     for x, row in zip(inputs, rows):
         if id(x) not in g.nodes:
             continue
         tid = g.node(x).id
         ov.fill[tid] = COLORS["ok"] if row.ok else COLORS["bad"]
-        notes = [f"numeric {fmt_array(row.numeric)}",
-                 f"vs numeric: max err {row.numeric_error:.2e}"]
+        notes = [f"numeric {brief(row.numeric)}", f"max error {row.numeric_error:.1e}"]
         if row.formula_error is not None:
-            notes.append(f"vs formula: max err {row.formula_error:.2e}")
+            notes[-1] += f", formula {row.formula_error:.1e}"
         notes.append("OK" if row.ok else "MISMATCH")
         ov.notes[tid] = notes
     grads = {id(x): row.autodiff for x, row in zip(inputs, rows)}
     ov.grads = grads
-    ov.caption = "gradient check: " + ", ".join(
-        f"{r.name} {'ok' if r.ok else 'MISMATCH'}" for r in rows)
+    ov.caption_lines = wrap("gradient check: " + ", ".join(
+        f"{r.name} {'ok' if r.ok else 'MISMATCH'}" for r in rows))
     dot = draw_graph(out, _overlay=ov, **draw_kwargs)
     dot.check_rows = rows
     return dot
