@@ -1,5 +1,5 @@
 """Optimizers: gradient descent with fixed steps, line searches and adaptive step sizes,
-and the second-order and quasi-Newton methods (Newton, L-BFGS).
+conjugate gradient, and the second-order and quasi-Newton methods (Newton, L-BFGS).
 
 `from tinygrad_edu import optim`. Equations, defaults and validation follow torch.optim.
 """
@@ -7,6 +7,7 @@ and the second-order and quasi-Newton methods (Newton, L-BFGS).
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .conjugate_gradient import ConjugateGradient
 from .lbfgs import LBFGS
 from .line_search import BacktrackingLineSearch, ExactLineSearch
 from .minimize import DivergenceError, History, minimize
@@ -20,6 +21,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "BacktrackingLineSearch",
+    "ConjugateGradient",
     "DivergenceError",
     "ExactLineSearch",
     "History",

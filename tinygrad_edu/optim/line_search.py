@@ -133,15 +133,13 @@ class BacktrackingLineSearch(_RaySearch):
         self.last_trials = []
         self.last_step_size = 0.0
         try:
-            for k in range(group["max_trials"]):
-                eps = group["lr"] * group["shrink"] ** k
-                value = self._evaluate(closure, params, x0, g, eps)
-                if value <= f0 - group["c"] * eps * slope:
-                    self.last_step_size = float(eps)
-                    return loss
+            eps = self._search(closure, params, x0, g, f0, slope)
         except BaseException:
             self._restore(params, x0, grads0)
             raise
+        if eps > 0.0:
+            self.last_step_size = eps
+            return loss
         self._restore(params, x0, grads0)
         warnings.warn(
             f"BacktrackingLineSearch: no step size among {group['max_trials']} trials from "
@@ -151,6 +149,20 @@ class BacktrackingLineSearch(_RaySearch):
             stacklevel=2,
         )
         return loss
+
+    def _search(self, closure: Closure, params: list[Tensor], x0: list, g: list,
+                f0: float, slope: float) -> float:
+        """The first eps = lr shrink^k along x - eps g meeting Armijo, or 0.0 if none does.
+
+        `slope` is -phi'(0) (||g||^2 along the negative gradient); the point is left at the
+        last trial.
+        """
+        group = self.param_groups[0]
+        for k in range(group["max_trials"]):
+            eps = group["lr"] * group["shrink"] ** k
+            if self._evaluate(closure, params, x0, g, eps) <= f0 - group["c"] * eps * slope:
+                return float(eps)
+        return 0.0
 
 
 class ExactLineSearch(_RaySearch):
