@@ -28,9 +28,10 @@ def test_arrays_keep_their_dtype() -> None:
     assert Tensor([1, 2], dtype=np.float32).dtype == np.float32
 
 
-def test_tensor_from_tensor_shares_data() -> None:
+def test_tensor_from_tensor_copies_data() -> None:
     a = Tensor([1.0, 2.0])
-    assert Tensor(a).data is a.data
+    b = Tensor(a)
+    assert b.tolist() == [1.0, 2.0] and not np.shares_memory(a.data, b.data)
 
 
 @pytest.mark.parametrize("bad", ["abc", {"a": 1}, object(), None, ["a", "b"]])

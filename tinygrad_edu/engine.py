@@ -104,8 +104,9 @@ class Function:
     inputs: tuple[Tensor, ...]
     _out: weakref.ReferenceType[Tensor]
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
-    locked: list[tuple[Tensor, np.ndarray]] | tuple[()] = ()  # user arrays held read-only (lock_leaf)
+    locked: list[tuple[Tensor, np.ndarray, list[Any]]] | tuple[()] = ()  # leaf arrays held read-only (lock_leaf)
     unlock: Callable[[], None] | None = None
+    epoch = 0  # the in-place epoch when this node was recorded (see check_versions)
     unlock_when_freed: weakref.ReferenceType[Function]
     # Each op defines these three; their signatures follow the op's inputs.
     forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
@@ -142,9 +143,17 @@ class Function:
             unlock()
 
     def check_unchanged(self) -> None:
-        """Raise if a user's tensor that this node read got new data (`t.data = ...`)
-        between the forward and the backward pass."""
-        for t, arr in self.locked:
+        """Raise if a tensor this node read was changed between the forward and the backward
+        pass: by an in-place op (its version moved on), or by `t.data = ...`."""
+        if self.epoch != _epoch:  # some in-place op ran since this node was recorded
+            for i, t in enumerate(self.inputs):
+                vc = t._vc
+                if vc is not None and vc.epoch > self.epoch:
+                    raise _modified_error(self, t, f"input {i}", vc.op, vc.version)
+            for t, _, entry in self.locked:
+                if entry[2] > self.epoch:  # written through another tensor sharing its memory
+                    raise _modified_error(self, t, "an input", entry[3], None)
+        for t, arr, _ in self.locked:
             if t.data is not arr:
                 label = repr(t.name) if t.name else f"of shape {t.shape}"
                 raise RuntimeError(
@@ -187,9 +196,10 @@ class Function:
         if requires:
             # Mutation safety: arrays the backward pass will read must not change under it.
             data.setflags(write=False)  # an op result in a graph is read-only for good
+            ctx.epoch = _epoch
             for t in inputs:
-                if t._shared and t.grad_fn is None:
-                    lock_leaf(ctx, t)  # a user's array: read-only while this node lives
+                if t.grad_fn is None and t._lockable:
+                    lock_leaf(ctx, t)  # a leaf's memory: read-only while this node lives
         forward_mode = STATE.fw_level
         if cls.save_output and (requires or forward_mode):
             ctx._out = weakref.ref(out)
@@ -237,38 +247,94 @@ def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
 
 
 # ---------------------------------------------------------------- mutation safety
-# A user's array (a leaf created with Tensor(...), a factory or detach()) is made read-only
-# while some recorded node depends on it, and writable again when the last such node is
-# released by backward or freed. _LOCKS counts the nodes per array.
-_LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, number of nodes holding it]
+# The memory of a leaf (a tensor the user made, or the result of an op outside any graph) is
+# made read-only while some recorded node reads it, and writable again when the last such
+# node is released by backward or freed. The lock is on the ndarray that owns the memory (the
+# root of the views), so views of it taken later are read-only too. _LOCKS counts the nodes
+# per root: id(root) -> [root, nodes holding it, epoch of the last in-place write, its op].
+# Memory that NumPy does not own (another library's buffer) cannot be locked and is skipped.
+_LOCKS: dict[int, list[Any]] = {}
+
+# In-place ops (inplace.py) advance the epoch; a node remembers the epoch it was recorded in,
+# so backward checks a node's inputs only when some in-place op ran after it was recorded.
+_epoch = 0
+
+
+def _root(arr: np.ndarray) -> np.ndarray:
+    """The ndarray at the end of `arr`'s chain of views."""
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
 
 
 def lock_leaf(ctx: Function, t: Tensor) -> None:
     arr = t.data
-    entry = _LOCKS.get(id(arr))
+    root = arr if arr.base is None else _root(arr)
+    entry = _LOCKS.get(id(root))
     if entry is None:
-        if not arr.flags.writeable:
-            return  # read-only already (a broadcast view, say): nothing to manage
-        arr.setflags(write=False)
-        entry = _LOCKS[id(arr)] = [arr, 0]
+        if not root.flags.writeable or not root.flags.owndata:
+            return  # read-only already (a constant, a broadcast), or not NumPy's to lock
+        root.setflags(write=False)
+        entry = _LOCKS[id(root)] = [root, 0, 0, ""]
     entry[1] += 1
     if ctx.unlock is None:
-        locked: list[tuple[Tensor, np.ndarray]] = []
+        locked: list[tuple[Tensor, np.ndarray, list[Any]]] = []
         ctx.locked = locked
         ctx.unlock = functools.partial(_unlock_all, locked)
         ctx.unlock_when_freed = weakref.ref(ctx, lambda _: _unlock_all(locked))  # runs if never released
-    ctx.locked.append((t, arr))  # type: ignore[union-attr]
+    ctx.locked.append((t, arr, entry))  # type: ignore[union-attr]
 
 
-def _unlock_all(locked: list[tuple[Tensor, np.ndarray]]) -> None:
-    for _, arr in locked:
-        entry = _LOCKS.get(id(arr))
-        if entry is not None:
-            entry[1] -= 1
-            if entry[1] == 0:
-                del _LOCKS[id(arr)]
-                arr.setflags(write=True)
+def _unlock_all(locked: list[tuple[Tensor, np.ndarray, list[Any]]]) -> None:
+    for _, _, entry in locked:
+        entry[1] -= 1
+        if entry[1] == 0 and _LOCKS.get(id(entry[0])) is entry:
+            del _LOCKS[id(entry[0])]
+            entry[0].setflags(write=True)
     locked.clear()
+
+
+def next_epoch() -> int:
+    """Start a new in-place epoch (called by every in-place op) and return it."""
+    global _epoch
+    _epoch += 1
+    return _epoch
+
+
+def is_locked(arr: np.ndarray) -> bool:
+    """True while a recorded node holds the memory of `arr` (see lock_leaf)."""
+    root = _root(arr)
+    entry = _LOCKS.get(id(root))
+    return entry is not None and entry[0] is root
+
+
+def write_through_lock(arr: np.ndarray, values: np.ndarray, epoch: int, op: str) -> None:
+    """Write `values` into `arr`, whose memory a graph holds locked, as PyTorch writes in place
+    into a tensor a graph saved: the nodes holding the lock then raise in backward."""
+    root = _root(arr)
+    entry = _LOCKS[id(root)]
+    was_writeable = arr.flags.writeable  # a view taken before the lock
+    root.setflags(write=True)
+    try:
+        if not was_writeable:
+            arr.setflags(write=True)  # a view taken while locked inherited read-only
+        np.copyto(arr, values, casting="same_kind")
+    finally:
+        if not was_writeable and arr is not root:
+            arr.setflags(write=False)
+        root.setflags(write=False)
+    entry[2], entry[3] = epoch, op
+
+
+def _modified_error(node: Function, t: Tensor, which: str, op: str, version: int | None) -> RuntimeError:
+    label = f"{t.name!r}, " if t.name else ""
+    at = f", now at version {version}" if version is not None else ""
+    return RuntimeError(
+        f"{node.name}: one of the variables needed for gradient computation has been modified by "
+        f"an inplace operation: {which} ({label}shape {t.shape}) was changed by {op} after this op "
+        f"used it{at}. Call backward() before changing it (an optimizer step goes after "
+        "backward), or, in a forward pass, write `t = t + v` instead of the in-place `t += v`."
+    )
 
 
 # ---------------------------------------------------------------- forward mode
@@ -382,14 +448,14 @@ def run_backward(
                 _accumulate(t, _as_tensor(g), create_graph, stored)
             node = t.grad_fn
             assert node is not None
-            if node.locked:
-                node.check_unchanged()
             if node.released:
                 raise RuntimeError(
                     f"{node.name}: trying to backward through the graph a second time, but its "
                     "saved values were already freed. Pass retain_graph=True to the first "
                     "backward() (or autograd.grad) if you need to backward twice."
                 )
+            if node.locked or node.epoch != _epoch:
+                node.check_unchanged()
             in_grads: tuple[Any, ...] = node.backward(g if node.array_backward or not arrays else _as_tensor(g))
             if anomaly:
                 _check_anomaly(node, in_grads)

@@ -8,13 +8,15 @@ derivatives live in ops.py only. Array semantics follow NumPy (broadcasting, dty
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
 
-from . import engine, ops
+from . import engine, inplace, ops
 from .functions import matmul, where
+from .inplace import VersionCounter
 from .tensor_methods import TensorMethods
 
 Scalar = Union[int, float, bool]
@@ -23,13 +25,12 @@ Axis = Union[int, Sequence[int], None]
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """NumPy array for `data`: numbers and lists become float64, arrays keep their dtype."""
+    """A new NumPy array holding a copy of `data` (as PyTorch's `torch.tensor(data)` copies):
+    numbers and lists become float64; arrays, tensors and other array-likes keep their dtype."""
     if isinstance(data, Tensor):
-        arr = data.data
-    elif isinstance(data, (np.ndarray, np.generic)):
-        arr = np.asarray(data)
+        arr = np.array(data.data, dtype=dtype)
     elif isinstance(data, (bool, int, float)):
-        arr = np.asarray(float(data))
+        arr = np.array(float(data), dtype=dtype)
     elif isinstance(data, (list, tuple)):
         try:
             arr = np.array(data)
@@ -39,18 +40,28 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                 f"length, and every entry must be a number (NumPy says: {e})."
             ) from e
         if arr.dtype.kind in "biuf":
-            arr = arr.astype(np.float64)
+            arr = arr.astype(np.float64 if dtype is None else dtype)
     else:
-        raise TypeError(
-            f"Tensor(): cannot make a tensor from {type(data).__name__!s}; "
-            "pass a number, a nested list of numbers, a NumPy array or a Tensor."
-        )
+        if type(data).__module__.startswith("torch") and hasattr(data, "detach"):
+            data = data.detach().cpu().numpy()  # a torch tensor (requires_grad or not): its values
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"Tensor(): cannot make a tensor from {type(data).__name__} ({e}); pass a number, "
+                "a nested list of numbers, or an array (NumPy, PyTorch, anything np.asarray accepts)."
+            ) from e
     if arr.dtype.kind not in "biuf":
+        if isinstance(data, str) or arr.dtype.kind == "O":
+            raise TypeError(
+                f"Tensor(): cannot make a tensor from {type(data).__name__}; pass a number, a nested "
+                "list of numbers, or an array (NumPy, PyTorch, anything np.asarray accepts)."
+            )
         raise TypeError(
             f"Tensor(): unsupported element type {arr.dtype} (from {type(data).__name__}); "
             "tensors hold bool, integer or floating-point numbers."
         )
-    return arr if dtype is None else arr.astype(dtype, copy=False)
+    return arr if dtype is None or arr.dtype == dtype else arr.astype(dtype)
 
 
 def _check_float(data: np.ndarray, what: str) -> None:
@@ -71,6 +82,17 @@ def _shape_arg(shape: tuple[Any, ...], who: str) -> tuple[int, ...]:
     return out
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during backward(): gradients are kept for leaves, the tensors "
+    "you create. If you indeed want the gradient of this non-leaf Tensor, call .retain_grad() on "
+    "it before backward(). If you meant a parameter, note that "
+    "`Tensor.randn(..., requires_grad=True) * 0.01` is not a leaf (the multiplication made it); "
+    "write `(Tensor.randn(...) * 0.01).requires_grad_()` or `Tensor(np_array * 0.01, "
+    "requires_grad=True)` instead."
+)
+
+
 class Tensor(TensorMethods):
     """An n-dimensional array with reverse- and forward-mode automatic differentiation."""
 
@@ -78,7 +100,6 @@ class Tensor(TensorMethods):
 
     # Class-level defaults: an op result sets only data, requires_grad and grad_fn.
     data: np.ndarray
-    grad: Tensor | None = None
     requires_grad: bool = False
     grad_fn: engine.Function | None = None
     name: str | None = None
@@ -86,15 +107,38 @@ class Tensor(TensorMethods):
     _hooks: list[Callable[[Tensor], Tensor | None]] | None = None
     _tangent: Tensor | None = None  # forward mode: the tangent carried at level _tlevel
     _tlevel: int = 0
-    _shared: bool = False  # data the user can hold (locked while a graph reads it)
+    _lockable: bool = True  # False for shared constants (engine.lock_leaf skips them)
+    _vc: VersionCounter | None = None  # in-place changes (see inplace.py); None = version 0
+    _grad: Tensor | None = None
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
     ) -> None:
-        arr = _to_array(data, dtype)
+        """A tensor holding a copy of `data` (a number, nested list, ndarray, Tensor, torch
+        tensor, or anything `np.asarray` accepts); `Tensor.from_numpy` shares instead."""
+        self._init(_to_array(data, dtype), requires_grad, name)
+
+    def _init(self, arr: np.ndarray, requires_grad: bool, name: str | None) -> None:
         if requires_grad:
             _check_float(arr, "Tensor(requires_grad=True)")
-        self.data, self.requires_grad, self.name, self._shared = arr, bool(requires_grad), name, True
+        self.data, self.requires_grad, self.name = arr, bool(requires_grad), name
+
+    @classmethod
+    def from_numpy(cls, array: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
+        """A tensor that shares memory with `array`, as `torch.from_numpy`: no copy, and
+        changes on either side show on the other. While a recorded graph reads it, writes to
+        `array` itself raise (it is read-only until backward); writes through other views of
+        its memory, or into memory NumPy does not own, are not seen (see docs/reliability.md)."""
+        if not isinstance(array, np.ndarray):
+            raise TypeError(
+                f"Tensor.from_numpy: expected a NumPy ndarray, got {type(array).__name__}; "
+                "use Tensor(data) to copy any other array-like."
+            )
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor.from_numpy: unsupported element type {array.dtype}; tensors hold numbers.")
+        t = object.__new__(cls)
+        t._init(array, requires_grad, name)
+        return t
 
     @staticmethod
     def _wrap(data: np.ndarray, requires_grad: bool, grad_fn: engine.Function | None) -> Tensor:
@@ -106,7 +150,9 @@ class Tensor(TensorMethods):
     # ------------------------------------------------------------ factories
     @classmethod
     def _make(cls, arr: np.ndarray, requires_grad: bool, dtype: Any, name: str | None) -> Tensor:
-        return cls(arr if dtype is None else arr.astype(dtype), requires_grad, None, name)
+        t = object.__new__(cls)  # `arr` is new: no copy needed
+        t._init(arr if dtype is None else arr.astype(dtype), requires_grad, name)
+        return t
 
     @classmethod
     def zeros(cls, *shape: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
@@ -192,6 +238,22 @@ class Tensor(TensorMethods):
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         """All axes reversed, as NumPy's `.T`."""
         return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward (leaves, and tensors that called retain_grad())."""
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many in-place ops changed this tensor (PyTorch's `t._version`)."""
+        return 0 if self._vc is None else self._vc.version
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -279,7 +341,7 @@ class Tensor(TensorMethods):
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no grad_fn, no requires_grad)."""
         t = Tensor._wrap(self.data, False, None)
-        t._shared = True
+        t._vc = inplace.version_counter(self)  # shared, as in PyTorch: both see in-place changes
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -309,6 +371,64 @@ class Tensor(TensorMethods):
         self._hooks.append(fn)
         return _HookHandle(self._hooks, fn)
 
+    # ------------------------------------------------------------ in place (PyTorch's rules: inplace.py)
+    def __iadd__(self, other: ArrayLike) -> Tensor:
+        return inplace.modify(self, "+=", lambda a: a + a._operand(self._same(other, a)))
+
+    def __isub__(self, other: ArrayLike) -> Tensor:
+        return inplace.modify(self, "-=", lambda a: a - a._operand(self._same(other, a)))
+
+    def __imul__(self, other: ArrayLike) -> Tensor:
+        return inplace.modify(self, "*=", lambda a: a * a._operand(self._same(other, a)))
+
+    def __itruediv__(self, other: ArrayLike) -> Tensor:
+        return inplace.modify(self, "/=", lambda a: a / a._operand(self._same(other, a)))
+
+    def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return inplace.modify(self, "add_", lambda a: a + a._operand(self._same(other, a)) * alpha)
+
+    def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return inplace.modify(self, "sub_", lambda a: a - a._operand(self._same(other, a)) * alpha)
+
+    def mul_(self, other: ArrayLike) -> Tensor:
+        """self *= other, in place."""
+        return inplace.modify(self, "mul_", lambda a: a * a._operand(self._same(other, a)))
+
+    def div_(self, other: ArrayLike) -> Tensor:
+        """self /= other, in place."""
+        return inplace.modify(self, "div_", lambda a: a / a._operand(self._same(other, a)))
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """Clip the values to [min, max] in place (as `clip`)."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of 'min' or 'max' must not be None.")
+        return inplace.modify(self, "clamp_", lambda a: a.clip(min, max))
+
+    def copy_(self, src: ArrayLike) -> Tensor:
+        """Copy `src`'s values (broadcast to this shape, cast to this dtype) into self, in place;
+        the gradient flows to `src`."""
+        return inplace.modify(
+            self, "copy_", lambda a: inplace.SetItem.apply(a, a._operand(self._same(src, a)), index=...)
+        )
+
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to `value`, in place."""
+        return inplace.modify(self, "fill_", lambda a: inplace.SetItem.apply(a, a._operand(value), index=...))
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place (`W.grad.zero_()`)."""
+        return self.fill_(0)
+
+    def __setitem__(self, index: Any, value: ArrayLike) -> None:
+        """`t[index] = value` with NumPy's indexing; in place, under PyTorch's rules."""
+        inplace.set_item(self, _index(index), value)
+
+    def _same(self, other: Any, before: Tensor) -> Any:
+        """`other`, or the value before the change if `other` is this tensor (`t += t`)."""
+        return before if other is self else other
+
     # ------------------------------------------------------------ arithmetic
     def _operand(self, other: Any) -> Tensor:
         """`other` as a Tensor; Python numbers take this tensor's float dtype."""
@@ -319,7 +439,12 @@ class Tensor(TensorMethods):
             return _constant(other, dtype if dtype.kind == "f" else None)
         if isinstance(other, Tensor):
             return other
-        return Tensor(other) if isinstance(other, (list, tuple)) else Tensor._wrap(np.asarray(other), False, None)
+        if isinstance(other, (list, tuple)):
+            return Tensor(other)
+        arr = np.asarray(other)
+        if not engine._root(arr).flags.owndata:
+            arr = np.array(arr)  # another library's memory: a graph could not protect it
+        return Tensor._wrap(arr, False, None)
 
     def __add__(self, other: ArrayLike) -> Tensor:
         return ops.Add.apply(self, self._operand(other))
@@ -610,6 +735,7 @@ def _constant(value: Scalar, dtype: np.dtype | None) -> Tensor:
         arr = np.array(value, dtype)
         arr.setflags(write=False)
         t = Tensor._wrap(arr, False, None)
+        t._lockable = False
         if len(_CONSTANTS) >= 1024:
             _CONSTANTS.clear()
         if value == value:  # NaN never equals itself, so it could never be found again

@@ -107,7 +107,7 @@ def tooltip(tn: TensorNode, op: OpNode | None, grads: Mapping[int, np.ndarray] |
 
 
 def _grad_of(t: Tensor) -> np.ndarray | None:
-    return None if t.grad is None else np.asarray(t.grad.data)
+    return None if t._grad is None else np.asarray(t._grad.data)  # no non-leaf .grad warning
 
 
 def path_from(g: Graph, param: Tensor) -> set[int]:
