@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import engine
+from . import tensor as _t  # tensor.py imports this module: reach Tensor at call time
 from .engine import Function
 
 if TYPE_CHECKING:
@@ -78,19 +79,75 @@ class SetItem(Function):
 
 def _set(g: Any, index: Any, value: float) -> Any:
     """g with g[index] = value, as an ndarray or a recorded Tensor op."""
-    from .tensor import Tensor
-
-    if isinstance(g, Tensor):
-        return SetItem.apply(g, Tensor._wrap(np.asarray(value, g.dtype), False, None), index=index)
+    if isinstance(g, _t.Tensor):
+        return SetItem.apply(g, _t.Tensor._wrap(np.asarray(value, g.dtype), False, None), index=index)
     out = np.array(g)
     out[index] = value
     return out
 
 
 def _zeros_like(t: Tensor) -> Tensor:
-    from .tensor import Tensor
+    return _t.Tensor._wrap(np.broadcast_to(np.zeros((), t.dtype), t.shape), False, None)
 
-    return Tensor._wrap(np.broadcast_to(np.zeros((), t.dtype), t.shape), False, None)
+
+# ---------------------------------------------------------------- the methods
+class InPlaceMethods:
+    """Mixed into Tensor: the in-place methods, each one call of `modify` (below). (`self` is
+    typed Any: mypy cannot name the subclass from here.)"""
+
+    __slots__ = ()
+
+    def __iadd__(self: Any, other: Any) -> Tensor:
+        return modify(self, "+=", lambda a: a + a._operand(_same(other, self, a)))
+
+    def __isub__(self: Any, other: Any) -> Tensor:
+        return modify(self, "-=", lambda a: a - a._operand(_same(other, self, a)))
+
+    def __imul__(self: Any, other: Any) -> Tensor:
+        return modify(self, "*=", lambda a: a * a._operand(_same(other, self, a)))
+
+    def __itruediv__(self: Any, other: Any) -> Tensor:
+        return modify(self, "/=", lambda a: a / a._operand(_same(other, self, a)))
+
+    def add_(self: Any, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other, in place."""
+        return modify(self, "add_", lambda a: a + a._operand(_same(other, self, a)) * alpha)
+
+    def sub_(self: Any, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other, in place."""
+        return modify(self, "sub_", lambda a: a - a._operand(_same(other, self, a)) * alpha)
+
+    def mul_(self: Any, other: Any) -> Tensor:
+        """self *= other, in place."""
+        return modify(self, "mul_", lambda a: a * a._operand(_same(other, self, a)))
+
+    def div_(self: Any, other: Any) -> Tensor:
+        """self /= other, in place."""
+        return modify(self, "div_", lambda a: a / a._operand(_same(other, self, a)))
+
+    def clamp_(self: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """Clip the values to [min, max] in place (as `clip`)."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of 'min' or 'max' must not be None.")
+        return modify(self, "clamp_", lambda a: a.clip(min, max))
+
+    def copy_(self: Any, src: Any) -> Tensor:
+        """Copy `src`'s values (broadcast to this shape, cast to this dtype) into self, in place;
+        the gradient flows to `src`."""
+        return modify(self, "copy_", lambda a: SetItem.apply(a, a._operand(_same(src, self, a)), index=...))
+
+    def fill_(self: Any, value: float) -> Tensor:
+        """Set every element to `value`, in place."""
+        return modify(self, "fill_", lambda a: SetItem.apply(a, a._operand(value), index=...))
+
+    def zero_(self: Any) -> Tensor:
+        """Set every element to 0, in place (`W.grad.zero_()`)."""
+        return self.fill_(0)
+
+    def __setitem__(self: Any, index: Any, value: Any) -> None:
+        """`t[index] = value` with NumPy's indexing; in place, under PyTorch's rules."""
+        set_item(self, _t._index(index), value)
+
 
 
 # ---------------------------------------------------------------- the in-place protocol
@@ -101,8 +158,6 @@ def modify(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
     so a recorded graph does not loop back to `t`) and returns the new value as a Tensor
     made by ordinary (differentiable) ops.
     """
-    from .tensor import Tensor
-
     if t.requires_grad and t.grad_fn is None and engine.is_grad_enabled():
         label = f"{t.name!r} " if t.name else ""
         raise RuntimeError(
@@ -111,7 +166,7 @@ def modify(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
             "To update a parameter, do it under `with tge.no_grad():` (as an optimizer step does); "
             "to compute a new value from it, write `t = t + v` instead of `t += v`."
         )
-    before = Tensor._wrap(t.data, t.requires_grad, t.grad_fn)
+    before = _t.Tensor._wrap(t.data, t.requires_grad, t.grad_fn)
     before._tangent, before._tlevel = t._tangent, t._tlevel
     new = compute(before)
     if new.shape != t.shape:
@@ -143,9 +198,7 @@ def modify(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
 
 def set_item(t: Tensor, index: Any, value: Any) -> Tensor:
     """`t[index] = value`: NumPy's assignment semantics, PyTorch's autograd rules."""
-    from .tensor import Tensor
-
-    v = value if isinstance(value, Tensor) else t._operand(value)
+    v = value if isinstance(value, _t.Tensor) else t._operand(value)
     recording = engine.is_grad_enabled() and (t.requires_grad or v.requires_grad)
     fast = not recording and not engine.STATE.fw_level and t.is_leaf and t.data.flags.writeable
     if not fast or engine.is_locked(t.data):
@@ -163,6 +216,11 @@ def set_item(t: Tensor, index: Any, value: Any) -> Tensor:
         ) from e
     _bump(t, engine.next_epoch(), "__setitem__")
     return t
+
+
+def _same(other: Any, t: Tensor, before: Tensor) -> Any:
+    """`other`, or the value before the change if `other` is `t` itself (`t += t`)."""
+    return before if other is t else other
 
 
 def _write(t: Tensor, values: np.ndarray, epoch: int, op: str) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import engine, inplace, ops
 from .functions import matmul, where
-from .inplace import VersionCounter
+from .inplace import InPlaceMethods, VersionCounter
 from .tensor_methods import TensorMethods
 
 Scalar = Union[int, float, bool]
@@ -93,7 +93,7 @@ _NON_LEAF_GRAD = (
 )
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, InPlaceMethods):
     """An n-dimensional array with reverse- and forward-mode automatic differentiation."""
 
     __hash__ = object.__hash__  # == is elementwise, tensors still work as dict keys
@@ -370,64 +370,6 @@ class Tensor(TensorMethods):
             self._hooks = []
         self._hooks.append(fn)
         return _HookHandle(self._hooks, fn)
-
-    # ------------------------------------------------------------ in place (PyTorch's rules: inplace.py)
-    def __iadd__(self, other: ArrayLike) -> Tensor:
-        return inplace.modify(self, "+=", lambda a: a + a._operand(self._same(other, a)))
-
-    def __isub__(self, other: ArrayLike) -> Tensor:
-        return inplace.modify(self, "-=", lambda a: a - a._operand(self._same(other, a)))
-
-    def __imul__(self, other: ArrayLike) -> Tensor:
-        return inplace.modify(self, "*=", lambda a: a * a._operand(self._same(other, a)))
-
-    def __itruediv__(self, other: ArrayLike) -> Tensor:
-        return inplace.modify(self, "/=", lambda a: a / a._operand(self._same(other, a)))
-
-    def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
-        """self += alpha * other, in place."""
-        return inplace.modify(self, "add_", lambda a: a + a._operand(self._same(other, a)) * alpha)
-
-    def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
-        """self -= alpha * other, in place."""
-        return inplace.modify(self, "sub_", lambda a: a - a._operand(self._same(other, a)) * alpha)
-
-    def mul_(self, other: ArrayLike) -> Tensor:
-        """self *= other, in place."""
-        return inplace.modify(self, "mul_", lambda a: a * a._operand(self._same(other, a)))
-
-    def div_(self, other: ArrayLike) -> Tensor:
-        """self /= other, in place."""
-        return inplace.modify(self, "div_", lambda a: a / a._operand(self._same(other, a)))
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002 - PyTorch's names
-        """Clip the values to [min, max] in place (as `clip`)."""
-        if min is None and max is None:
-            raise ValueError("clamp_: at least one of 'min' or 'max' must not be None.")
-        return inplace.modify(self, "clamp_", lambda a: a.clip(min, max))
-
-    def copy_(self, src: ArrayLike) -> Tensor:
-        """Copy `src`'s values (broadcast to this shape, cast to this dtype) into self, in place;
-        the gradient flows to `src`."""
-        return inplace.modify(
-            self, "copy_", lambda a: inplace.SetItem.apply(a, a._operand(self._same(src, a)), index=...)
-        )
-
-    def fill_(self, value: float) -> Tensor:
-        """Set every element to `value`, in place."""
-        return inplace.modify(self, "fill_", lambda a: inplace.SetItem.apply(a, a._operand(value), index=...))
-
-    def zero_(self) -> Tensor:
-        """Set every element to 0, in place (`W.grad.zero_()`)."""
-        return self.fill_(0)
-
-    def __setitem__(self, index: Any, value: ArrayLike) -> None:
-        """`t[index] = value` with NumPy's indexing; in place, under PyTorch's rules."""
-        inplace.set_item(self, _index(index), value)
-
-    def _same(self, other: Any, before: Tensor) -> Any:
-        """`other`, or the value before the change if `other` is this tensor (`t += t`)."""
-        return before if other is self else other
 
     # ------------------------------------------------------------ arithmetic
     def _operand(self, other: Any) -> Tensor:
