@@ -85,9 +85,11 @@ def test_torch_tensors_are_accepted_with_their_dtype() -> None:
     ids=["ndarray", "numpy-scalar", "array.array", "memoryview", "list-of-tensors", "tensor", "array-interface"],
 )
 def test_anything_numpy_turns_into_an_array_is_accepted_and_copied(data: Any, dtype: Any) -> None:
+    source = data.data if isinstance(data, Tensor) else np.asarray(data)
     t = Tensor(data)
     assert t.dtype == dtype
     assert t.data.flags.owndata and t.data.flags.writeable  # a copy of its own
+    assert not np.shares_memory(t.data, source)
 
 
 def test_the_dtype_argument_converts_with_one_copy() -> None:
