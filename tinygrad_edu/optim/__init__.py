@@ -8,6 +8,7 @@ from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .conjugate_gradient import ConjugateGradient
+from .early_stopping import EarlyStopping
 from .lbfgs import LBFGS
 from .line_search import BacktrackingLineSearch, ExactLineSearch
 from .minimize import DivergenceError, History, minimize
@@ -23,6 +24,7 @@ __all__ = [
     "BacktrackingLineSearch",
     "ConjugateGradient",
     "DivergenceError",
+    "EarlyStopping",
     "ExactLineSearch",
     "History",
     "LBFGS",

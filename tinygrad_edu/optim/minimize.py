@@ -108,6 +108,7 @@ def minimize(
     tol: float | None = None,
     progress: bool = False,
     divergence: float | None = GROWTH_LIMIT,
+    callback: Callable[[int, float, Optimizer], Any] | None = None,
 ) -> History:
     """Run `steps` optimizer steps on `loss_fn()` (a scalar loss of the optimizer's params).
 
@@ -117,6 +118,11 @@ def minimize(
     becomes non-finite or exceeds `divergence` * max(|initial loss|, 1) (None: no growth
     limit), and ValueError when the loss or its gradient is not finite at the starting
     point (see the module docstring).
+
+    `callback(k, loss, optimizer)` runs after every step k, with loss = history.loss[k] (f at
+    the point where step k started); when it returns a true value the run stops there. Use
+    `optim.EarlyStopping(val_fn, patience, min_delta)` as the callback to stop when a
+    validation loss stops improving.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, but got {steps!r}")
@@ -128,6 +134,9 @@ def minimize(
             f"loss may grow over max(|initial loss|, 1), but got {divergence!r}"
         )
     _check_loss_fn(loss_fn)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"minimize: callback must be a function (k, loss, optimizer) -> bool | None, "
+                        f"but got a {type(callback).__name__}")
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = History()
     cached: list[Any] = []
@@ -169,6 +178,8 @@ def minimize(
             if bar is not None:
                 bar.set_postfix(loss=f"{value:.6g}")
                 bar.update(1)
+            if callback is not None and callback(k, value, optimizer):
+                break
     finally:
         if bar is not None:
             bar.close()
