@@ -2,6 +2,7 @@
 
 from . import autograd, data, losses, nn, optim, viz
 from .checks import GradcheckError, GradientReport, compare_gradients, gradcheck
+from .compiled import CompileError, compile
 from .derivatives import (
     directional_derivative,
     grad,
@@ -20,8 +21,8 @@ from .tensor import Tensor
 __version__ = "0.1.0"
 
 __all__ = [
-    "GradcheckError", "GradientReport", "Tensor", "autograd", "cat", "compare_gradients", "data",
-    "detect_anomaly", "directional_derivative", "enable_grad", "grad", "gradcheck", "hessian", "hvp",
+    "CompileError", "GradcheckError", "GradientReport", "Tensor", "autograd", "cat", "compare_gradients",
+    "compile", "data", "detect_anomaly", "directional_derivative", "enable_grad", "grad", "gradcheck", "hessian", "hvp",
     "is_grad_enabled", "jacobian", "jvp", "load", "losses", "matmul", "maximum", "minimum", "nn",
     "no_grad", "optim", "save", "stack", "tangent_of", "value_and_grad", "viz", "where",
 ]  # fmt: skip

@@ -39,6 +39,7 @@ class _State(threading.local):
         self.grad_enabled = True
         self.fw_level = 0  # id of the active forward-mode (jvp) level; 0 = off
         self.anomaly = False
+        self.recorder: Any = None  # a tge.compile recording in progress (compile.py), or None
 
 
 STATE = _State()
@@ -207,7 +208,19 @@ class Function:
             ctx.trace = traceback.extract_stack()[:-2]
         if forward_mode:
             _forward_tangent(ctx, out)
+        if STATE.recorder is not None:  # tge.compile is recording: note the op for its replay
+            STATE.recorder.op(ctx, inputs, kwargs, out)
         return out
+
+
+def no_grad_op(fn: Callable[..., Any], *inputs: Tensor, **kwargs: Any) -> Tensor:
+    """`fn` on the inputs' arrays, as a Tensor outside the graph (no gradient flows through
+    it): comparisons, a stabilizing shift, class indices. Like an op, `tge.compile` records
+    it, so its result follows the inputs' values when the recording is replayed."""
+    out = _tensor.Tensor._wrap(np.asarray(fn(*[t.data for t in inputs], **kwargs)), False, None)
+    if STATE.recorder is not None:
+        STATE.recorder.no_grad_op(fn, inputs, kwargs, out)
+    return out
 
 
 # ---------------------------------------------------------------- composed ops, for pictures
@@ -420,6 +433,8 @@ def run_backward(
     """Backpropagate `grads` from `roots`. Accumulates into leaves' `.grad` (and into
     tensors that called `retain_grad()`), or, when `inputs` is given, returns the gradient
     with respect to each of them and touches no `.grad`."""
+    if STATE.recorder is not None:  # tge.compile is recording: it runs this backward itself
+        return STATE.recorder.backward(roots, grads, retain_graph, create_graph, inputs)
     order = toposort(*roots)
     # Without a graph to record, gradients travel as plain ndarrays (ops that accept them);
     # they become Tensors where users see them: hooks, retained and leaf gradients.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import ops
+from . import engine, ops
 from . import tensor as _t  # tensor.py uses matmul and where: reach Tensor at call time
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
     like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else None
     cond = condition if isinstance(condition, Tensor) else Tensor(_t._to_array(condition, None).astype(bool))
     if cond.dtype != np.bool_:
-        cond = Tensor._wrap(cond.data.astype(bool), False, None)
+        cond = engine.no_grad_op(np.asarray, cond, dtype=bool)
     xt, yt = _tensor(x, like), _tensor(y, like)
     return ops.Where.apply(cond, xt, yt)
 

@@ -433,7 +433,7 @@ class Tensor(TensorMethods, InPlaceMethods):
 
     # comparisons: bool tensors that carry no gradient
     def _compare(self, other: Any, fn: Callable[[Any, Any], Any]) -> Tensor:
-        return Tensor._wrap(np.asarray(fn(self.data, self._operand(other).data)), False, None)
+        return engine.no_grad_op(fn, self, self._operand(other))
 
     def __lt__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.less)
@@ -566,9 +566,8 @@ class Tensor(TensorMethods, InPlaceMethods):
     ) -> Tensor:
         """log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m = max(x): no overflow."""
         axes = self._axes(axis, dim, "logsumexp")
-        m = np.max(self.data, axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0.0).astype(self.dtype)  # a constant: no gradient flows through m
-        out = (self + Tensor._wrap(-m, False, None)).exp().sum(axes, keepdims=True).log() + m
+        m = engine.no_grad_op(_finite_max, self, axes=axes)  # a constant: no gradient flows through m
+        out = (self + -m).exp().sum(axes, keepdims=True).log() + m
         return (
             out
             if self._keep(keepdims, keepdim)
@@ -663,6 +662,12 @@ class Tensor(TensorMethods, InPlaceMethods):
     def __getitem__(self, index: Any) -> Tensor:
         """Basic slicing and integer/boolean-array indexing; repeated indices accumulate."""
         return ops.GetItem.apply(self, index=_index(index))
+
+
+def _finite_max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """The max over `axes` (kept), 0 where it is infinite: logsumexp's stabilizing shift."""
+    m = np.max(x, axis=axes, keepdims=True)
+    return np.where(np.isfinite(m), m, 0.0).astype(x.dtype)
 
 
 _CONSTANTS: dict[tuple[Any, ...], Tensor] = {}

@@ -50,6 +50,30 @@ def setup_tinygrad_edu(size: dict[str, Any]) -> Run:
     return run
 
 
+def setup_tinygrad_edu_compile(size: dict[str, Any]) -> Run:
+    """The same chain and backward as one `tge.compile`d step (recorded in the warm-up)."""
+    import tinygrad_edu as tge
+    from tinygrad_edu import Tensor
+
+    ops = size["ops"]
+
+    def chain(x0: Any) -> Any:
+        x = x0
+        for _ in range(ops):
+            x = x * 1.000001 + 0.0
+        x.backward()
+        return x
+
+    step = tge.compile(chain)
+
+    def run() -> list[float]:
+        x0 = Tensor(X0, requires_grad=True)
+        x = step(x0)
+        return [x.item(), x0.grad.item()]
+
+    return run
+
+
 def setup_torch(size: dict[str, Any]) -> Run:
     torch = import_torch()
     ops = size["ops"]
@@ -120,6 +144,7 @@ def setup_micrograd(size: dict[str, Any]) -> Run:
 FRAMEWORKS: dict[str, Setup] = {
     "numpy": setup_numpy,
     "tinygrad_edu": setup_tinygrad_edu,
+    "tinygrad_edu_compile": setup_tinygrad_edu_compile,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

@@ -52,6 +52,36 @@ def setup_tinygrad_edu(size: dict[str, Any]) -> Run:
     return run
 
 
+def setup_tinygrad_edu_compile(size: dict[str, Any]) -> Run:
+    """The same loop with the loss and its backward as one `tge.compile`d step."""
+    import tinygrad_edu as tge
+    from tinygrad_edu import Tensor
+
+    X_np, y_np, lr = linreg_data(size["n"], size["d"])
+    X, y = Tensor(X_np), Tensor(y_np)
+    w = Tensor(np.zeros(X_np.shape[1]), requires_grad=True)
+
+    def loss_and_grad(X: Any, y: Any) -> Any:
+        loss = ((X @ w - y) ** 2).mean()
+        loss.backward()
+        return loss
+
+    step = tge.compile(loss_and_grad)
+
+    def run() -> list[float]:
+        w.data = np.zeros(X_np.shape[1])
+        opt = tge_sgd([w], lr)
+        losses = []
+        for _ in range(size["steps"]):
+            opt.zero_grad()
+            loss = step(X, y)
+            opt.step()
+            losses.append(loss.item())
+        return losses
+
+    return run
+
+
 def setup_torch(size: dict[str, Any]) -> Run:
     torch = import_torch()
     X_np, y_np, lr = linreg_data(size["n"], size["d"])
@@ -116,6 +146,7 @@ def setup_mygrad(size: dict[str, Any]) -> Run:
 FRAMEWORKS: dict[str, Setup] = {
     "numpy": setup_numpy,
     "tinygrad_edu": setup_tinygrad_edu,
+    "tinygrad_edu_compile": setup_tinygrad_edu_compile,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

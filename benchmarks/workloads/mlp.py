@@ -92,6 +92,40 @@ def setup_tinygrad_edu(size: dict[str, Any]) -> Run:
     return run
 
 
+def setup_tinygrad_edu_compile(size: dict[str, Any]) -> Run:
+    """The same loop with the loss and its backward as one `tge.compile`d step."""
+    import tinygrad_edu as tge
+    from tinygrad_edu import Tensor
+
+    sizes, lr = size["sizes"], size["lr"]
+    X, y = mlp_data(size["n"], sizes[0], sizes[-1])
+    init = linear_init(sizes)
+    steps = batches(size["n"], size["batch"], size["steps"])
+    model, params = tge_mlp(sizes, init)
+    cross_entropy = tge_cross_entropy()
+
+    def loss_and_grad(xb: Any, yb: Any) -> Any:
+        loss = cross_entropy(model(xb), yb)
+        loss.backward()
+        return loss
+
+    step = tge.compile(loss_and_grad)
+
+    def run() -> list[float]:
+        for p, value in zip(params, init):
+            p.data = value
+        opt = tge_sgd(params, lr)
+        losses = []
+        for rows in steps:
+            opt.zero_grad()
+            loss = step(Tensor(X[rows]), Tensor(y[rows]))
+            opt.step()
+            losses.append(loss.item())
+        return losses
+
+    return run
+
+
 def tge_cross_entropy() -> Any:
     """nn.functional.cross_entropy, or its composition from log_softmax without nn."""
     try:
@@ -202,6 +236,7 @@ def setup_mygrad(size: dict[str, Any]) -> Run:
 FRAMEWORKS: dict[str, Setup] = {
     "numpy": setup_numpy,
     "tinygrad_edu": setup_tinygrad_edu,
+    "tinygrad_edu_compile": setup_tinygrad_edu_compile,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

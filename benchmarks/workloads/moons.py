@@ -88,6 +88,42 @@ def setup_tinygrad_edu(size: dict[str, Any]) -> Run:
     return run
 
 
+def setup_tinygrad_edu_compile(size: dict[str, Any]) -> Run:
+    """The same loop with the loss and its backward as one `tge.compile`d step."""
+    import tinygrad_edu as tge
+    from tinygrad_edu import Tensor
+
+    X_np, y_np = moons_data(size["points"])
+    X, y = Tensor(X_np), Tensor(y_np)
+    init = moons_init(size["sizes"])
+    alpha = size["alpha"]
+    model, params = tge_mlp(size["sizes"], init)
+    hinge_loss, l2_penalty = _tge_losses()
+
+    def loss_and_grad(X: Any, y: Any) -> Any:
+        scores = model(X).reshape(-1)
+        loss = hinge_loss(scores, y) + alpha * l2_penalty(params)
+        loss.backward()
+        return loss
+
+    step = tge.compile(loss_and_grad)
+
+    def run() -> list[float]:
+        for p, value in zip(params, init):
+            p.data = value
+        opt = tge_sgd(params, moons_lr(0))
+        losses = []
+        for k in range(size["steps"]):
+            opt.zero_grad()
+            loss = step(X, y)
+            set_lr(opt, moons_lr(k))
+            opt.step()
+            losses.append(loss.item())
+        return losses
+
+    return run
+
+
 def _tge_losses() -> tuple[Any, Any]:
     """nn.functional's hinge_loss and l2_penalty, or their compositions without nn."""
     try:
@@ -235,6 +271,7 @@ def setup_micrograd(size: dict[str, Any]) -> Run:
 FRAMEWORKS: dict[str, Setup] = {
     "numpy": setup_numpy,
     "tinygrad_edu": setup_tinygrad_edu,
+    "tinygrad_edu_compile": setup_tinygrad_edu_compile,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

@@ -65,6 +65,33 @@ def setup_tinygrad_edu(size: dict[str, Any]) -> Run:
     return run
 
 
+def setup_tinygrad_edu_compile(size: dict[str, Any]) -> Run:
+    """The same chain and backward as one `tge.compile`d step (recorded in the warm-up)."""
+    import tinygrad_edu as tge
+    from tinygrad_edu import Tensor
+
+    x0, ops = overhead_input(), size["ops"]
+
+    def chain(x: Any) -> Any:
+        for i in range(ops):
+            if i % 3 == 0:
+                x = x * 1.0001
+            elif i % 3 == 1:
+                x = x + 0.001
+            else:
+                x = x.tanh()
+        x.sum().backward()
+
+    step = tge.compile(chain)
+
+    def run() -> list[float]:
+        x0_t = Tensor(x0, requires_grad=True)
+        step(x0_t)
+        return x0_t.grad.data.tolist()
+
+    return run
+
+
 def setup_torch(size: dict[str, Any]) -> Run:
     torch = import_torch()
     x0, ops = overhead_input(), size["ops"]
@@ -175,6 +202,7 @@ def micrograd_tanh(x: Any) -> Any:
 FRAMEWORKS: dict[str, Setup] = {
     "numpy": setup_numpy,
     "tinygrad_edu": setup_tinygrad_edu,
+    "tinygrad_edu_compile": setup_tinygrad_edu_compile,
     "torch": setup_torch,
     "autograd": setup_autograd,
     "mygrad": setup_mygrad,

@@ -133,7 +133,9 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
             f"for a single example use logits.reshape(1, -1)"
         )
     n, c = logits.shape
-    t = _class_indices("cross_entropy", targets, n, c)
+    t: Any = _class_indices("cross_entropy", targets, n, c)
+    if isinstance(targets, Tensor):  # as an op on the targets, so that tge.compile follows them
+        t = engine.no_grad_op(np.asarray, targets, dtype=np.int64)
     log_probs = logits.log_softmax(axis=1)
     picked = log_probs[np.arange(n), t]
     return _reduce("cross_entropy", -picked, reduction)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..compiled import compile as compile_step
 from ..tensor import Tensor
 from .line_search import _to_float
 from .optimizer import Optimizer, grad_norm
@@ -109,6 +110,7 @@ def minimize(
     progress: bool = False,
     divergence: float | None = GROWTH_LIMIT,
     callback: Callable[[int, float, Optimizer], Any] | None = None,
+    compile: bool = False,  # noqa: A002 - the issue's name
 ) -> History:
     """Run `steps` optimizer steps on `loss_fn()` (a scalar loss of the optimizer's params).
 
@@ -123,6 +125,9 @@ def minimize(
     the point where step k started); when it returns a true value the run stops there. Use
     `optim.EarlyStopping(val_fn, patience, min_delta)` as the callback to stop when a
     validation loss stops improving.
+
+    With `compile=True` the loss and its backward are recorded once and replayed
+    (`tge.compile`): `loss_fn`'s Python decisions are frozen at the first call.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, but got {steps!r}")
@@ -141,8 +146,7 @@ def minimize(
     history = History()
     cached: list[Any] = []
 
-    def evaluate() -> Any:
-        optimizer.zero_grad()
+    def loss_and_grad() -> Any:
         loss = loss_fn()
         if not isinstance(loss, Tensor):
             raise TypeError(
@@ -151,6 +155,12 @@ def minimize(
             )
         loss.backward()
         return loss
+
+    step = compile_step(loss_and_grad) if compile else loss_and_grad
+
+    def evaluate() -> Any:
+        optimizer.zero_grad()
+        return step()
 
     def closure() -> Any:
         # The first call of each step returns the loss already computed at x_k.

@@ -1,0 +1,158 @@
+"""The tape of `tge.compile`: slots (the arrays a recording uses) and steps (the NumPy calls).
+
+A recording turns one eager call of a training step into a flat list of steps, each a
+`functools.partial` of a NumPy function over fixed arrays: `np.multiply(a, b, out)`. The
+arrays live in slots:
+
+- `arg` and `external` slots hold arrays the tape only reads: the Tensor arguments' data and
+  the data of tensors the step closes over (parameters, constants), read where they are;
+- `buffer` slots are preallocated outputs, written in place by one step each (`out=`);
+- `view` slots are NumPy views (a transpose, a reshape) of other slots, made once.
+
+When a read slot's array changes (a new batch, an optimizer step rebinding `p.data`), the
+tape `rebind`s it: its views are made again and the steps that read them are rebuilt, so a
+replay never looks anything up. Recording lives in recorder.py.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+ARG, EXTERNAL, BUFFER, VIEW = "arg", "external", "buffer", "view"
+
+
+class Stale(Exception):
+    """A read slot got an array of another shape, dtype or layout: record again."""
+
+
+class Slot:
+    """One array of the tape, and who depends on it."""
+
+    __slots__ = ("array", "kind", "source", "readers", "views", "make", "tensors")
+
+    def __init__(self, array: np.ndarray, kind: str, source: Any = None) -> None:
+        self.array = array
+        self.kind = kind
+        self.source = source  # ARG: the argument's index; EXTERNAL: the Tensor read
+        self.readers: list[int] = []  # indices of the steps that use this array
+        self.views: list[Slot] = []  # view slots made from this one
+        self.make: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None  # VIEW: how
+        self.tensors: list[Any] = []  # Tensors wrapping this array (inputs of generic rules)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.array.shape} {self.array.dtype}>"
+
+
+def resolve(x: Any) -> Any:
+    """Arguments as the NumPy call sees them: each Slot replaced by its current array."""
+    if type(x) is Slot:
+        return x.array
+    if type(x) is tuple:
+        return tuple(resolve(v) for v in x)
+    if type(x) is list:
+        return [resolve(v) for v in x]
+    if type(x) is dict:
+        return {k: resolve(v) for k, v in x.items()}
+    return x
+
+
+def slots_in(x: Any) -> list[Slot]:
+    """The Slots referenced by a step's arguments (searched inside tuples, lists, dicts)."""
+    if type(x) is Slot:
+        return [x]
+    if type(x) in (tuple, list):
+        return [s for v in x for s in slots_in(v)]
+    if type(x) is dict:
+        return [s for v in x.values() for s in slots_in(v)]
+    return []
+
+
+def same_bits(a: Any, b: Any) -> bool:
+    """Equal shape, dtype and bytes: what 'bit-identical' means here."""
+    a, b = np.asarray(a), np.asarray(b)
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+    )
+
+
+class Tape:
+    """Steps over slots. `run` replays them after rebinding the slots that changed."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+        self.steps: list[Callable[[], Any]] = []
+        self.args: list[Slot] = []  # read from the call's Tensor arguments
+        self.externals: list[Slot] = []  # read from tensors the step closes over
+
+    # ------------------------------------------------------------ building
+    def emit(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
+        """Append the step fn(*args, **kwargs) and run it once (recording runs as it goes)."""
+        kwargs = kwargs or {}
+        index = len(self.calls)
+        self.calls.append((fn, args, kwargs))
+        for slot in {id(s): s for s in slots_in((args, kwargs))}.values():
+            slot.readers.append(index)
+        self.steps.append(functools.partial(fn, *resolve(args), **resolve(kwargs)))
+        self.steps[-1]()
+
+    def view(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], array: np.ndarray) -> Slot:
+        """A slot holding `array` = fn(*args, **kwargs), a view of slots in args: no step."""
+        slot = Slot(array, VIEW)
+        slot.make = (fn, args, kwargs)
+        for source in {id(s): s for s in slots_in((args, kwargs))}.values():
+            source.views.append(slot)
+        return slot
+
+    # ------------------------------------------------------------ replaying
+    def bind(self, args: tuple[Any, ...]) -> None:
+        """Point the read slots at the current arrays (the arguments', the closed-over tensors')."""
+        changed: set[int] = set()
+        for slot in self.args:
+            arr = args[slot.source].data
+            if arr is not slot.array:
+                self.rebind(slot, arr, changed)
+        for slot in self.externals:
+            arr = slot.source.data
+            if arr is not slot.array:
+                self.rebind(slot, arr, changed)
+        self.rebuild(changed)
+
+    def rebind(self, slot: Slot, array: np.ndarray, changed: set[int]) -> None:
+        """Give `slot` a new array of the same shape, dtype and layout; remake its views and
+        collect the steps to rebuild in `changed`."""
+        old = slot.array
+        if array.shape != old.shape or array.dtype != old.dtype or array.strides != old.strides:
+            raise Stale(f"{slot!r} got an array of shape {array.shape}, dtype {array.dtype}")
+        slot.array = array
+        for t in slot.tensors:
+            t.data = array
+        changed.update(slot.readers)
+        for view in slot.views:
+            assert view.make is not None
+            fn, args, kwargs = view.make
+            self.rebind(view, fn(*resolve(args), **resolve(kwargs)), changed)
+
+    def rebuild(self, changed: set[int]) -> None:
+        for i in changed:
+            fn, args, kwargs = self.calls[i]
+            self.steps[i] = functools.partial(fn, *resolve(args), **resolve(kwargs))
+
+    def renew(self, slot: Slot) -> None:
+        """Give a buffer slot fresh memory (its array was handed to the user as a gradient)."""
+        while slot.kind == VIEW:
+            assert slot.make is not None
+            slot = slots_in(slot.make[1])[0]
+        if slot.kind == BUFFER:
+            changed: set[int] = set()
+            self.rebind(slot, np.empty_like(slot.array), changed)
+            self.rebuild(changed)
+
+    def run(self) -> None:
+        for step in self.steps:
+            step()
