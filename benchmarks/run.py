@@ -43,10 +43,11 @@ from child import MARKER  # noqa: E402
 from workloads.common import SIZES  # noqa: E402
 
 WORKLOADS = ["linreg", "mlp", "overhead", "deep", "moons", "memory"]
-FRAMEWORKS = ["numpy", "tinygrad_edu", "torch", "autograd", "mygrad", "micrograd"]
+FRAMEWORKS = ["numpy", "tinygrad_edu", "tinygrad_edu_compile", "torch", "autograd", "mygrad", "micrograd"]
 PEERS = ["torch", "autograd", "mygrad", "micrograd"]
 BASELINE = "numpy"
 OURS = "tinygrad_edu"
+COMPILED = "tinygrad_edu_compile"  # the same loops with the training step under tge.compile
 
 # Per mode: rounds of children per framework (the quietest is kept), timed repeats after the
 # warm-up in each child, seconds of repeats a child may spend, and the timeout of one child.
@@ -121,7 +122,7 @@ def run_table(table: Table, frameworks: list[str], mode: dict[str, float],
     for fw in frameworks:
         skip = _skip_reason(fw, table, previous, mode["timeout"])
         if fw not in module.FRAMEWORKS:
-            skip = "not run (a scalar engine on this size)"
+            skip = "not run (a scalar engine on this size)" if fw == "micrograd" else "not run for this workload"
         if skip:
             table.rows[fw] = {"error": skip, "skipped": True}
         else:
@@ -335,6 +336,16 @@ def print_targets(tables: dict[str, Table], memory_ok: bool | None) -> None:
         lines.append(f"moons: {fmt_time(ours['time'])} vs PyTorch {fmt_time(torch_row['time'])} "
                      f"(target: no slower): "
                      f"{'met' if ours['time'] <= torch_row['time'] else 'MISSED'}")
+    for workload, limit in (("moons", 2.5), ("mlp", 1.05)):
+        r = ratio(workload, COMPILED)
+        if r is not None:
+            lines.append(f"{workload} with compile: {r:.2f}x NumPy (target <= {limit:.2f}x): "
+                         f"{'met' if r <= limit else 'MISSED'}")
+    compiled = row("overhead", COMPILED)
+    if compiled:
+        us = compiled["time"] / tables["overhead"].size["ops"] * 1e6
+        lines.append(f"overhead with compile: {us:.2f} us per op (target <= 2.00): "
+                     f"{'met' if us <= 2.0 else 'MISSED'}")
     if memory_ok is not None:
         lines.append(f"memory: flat peak and graph freed by refcounting: "
                      f"{'met' if memory_ok else 'MISSED'}")
@@ -374,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = set(args.frameworks.split(",")) | {BASELINE}
     # tinygrad_edu always counts as present: if it fails to import, that is an error to show.
     frameworks = [fw for fw in FRAMEWORKS
-                  if fw in chosen and (fw in (BASELINE, OURS) or importlib.util.find_spec(fw))]
+                  if fw in chosen and (fw in (BASELINE, OURS, COMPILED) or importlib.util.find_spec(fw))]
     workloads = [w for w in WORKLOADS if w in args.only.split(",")]
 
     print(f"# tinygrad_edu benchmarks ({mode_name} mode)\n")
@@ -406,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             previous = table
             for fw, row in table.rows.items():
                 mismatch = row.get("check") == "MISMATCH"
-                ours_failed = fw in (BASELINE, OURS) and "error" in row and not row.get("skipped")
+                ours_failed = fw in (BASELINE, OURS, COMPILED) and "error" in row and not row.get("skipped")
                 failed = failed or mismatch or ours_failed
     if mode_name == "full":
         print_targets(tables, memory_ok)

@@ -31,8 +31,8 @@ def test_benchmark_workloads_replay_bit_identical(workload: str, monkeypatch: py
     size = dict(common.SIZES[workload]["quick"])
     if workload == "deep":
         size["ops"] = size["ops"][-1]
-    eager = module.FRAMEWORKS["tinygrad_edu"](size)()
-    run = module.FRAMEWORKS["tinygrad_edu_compile"](size)
+    eager = module.setup_tinygrad_edu(size)()
+    run = module.setup_tinygrad_edu_compile(size)
     recorded, replayed, again = run(), run(), run()  # the first call records, the others replay
     assert recorded == eager and replayed == eager and again == eager
     for name in [m for m in sys.modules if m == "workloads" or m.startswith("workloads.")]:
@@ -54,6 +54,7 @@ OPTIMIZERS = {
     "Adagrad": lambda p: optim.Adagrad(p, lr=0.5),
     "BacktrackingLineSearch": lambda p: optim.BacktrackingLineSearch(p),
     "ExactLineSearch": lambda p: optim.ExactLineSearch(p),
+    **({"Newton": lambda p: optim.Newton(p, damping=0.1)} if hasattr(optim, "Newton") else {}),
 }
 
 

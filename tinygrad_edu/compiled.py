@@ -28,6 +28,7 @@ or `detect_anomaly` run eagerly.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -36,7 +37,7 @@ import numpy as np
 from . import engine
 from .engine import STATE
 from .recorder import CompileError, Recorder
-from .tape import ARG, Slot, Stale, Tape, same_bits
+from .tape import ARG, Slot, Stale, Tape, describe, same_bits
 from .tensor import Tensor
 
 __all__ = ["CompileError", "Compiled", "compile"]
@@ -107,10 +108,23 @@ class Compiled:
     def __init__(self, fn: Callable[..., Any], checks: int = 0) -> None:
         self.fn = fn
         self.checks = checks
-        self.recordings: dict[Hashable, _Recording] = {}
+        self.recordings: dict[tuple[Any, ...], _Recording] = {}
 
     def __repr__(self) -> str:
         return f"<tge.compile of {getattr(self.fn, '__name__', self.fn)!r}: {len(self.recordings)} recording(s)>"
+
+    def describe(self) -> str:
+        """Each recording's tape as text: one line per NumPy call, in the order they run."""
+        try:
+            names = list(inspect.signature(self.fn).parameters)
+        except (TypeError, ValueError):
+            names = []
+        parts = []
+        for key, rec in self.recordings.items():
+            shapes = ", ".join(f"{n}: {k[0]} {np.dtype(k[1]).name}" for n, k in zip(names, key) if len(k) == 4)
+            steps = len(rec.tape.steps)
+            parts.append(f"recording for ({shapes}): {steps} steps\n" + describe(rec.tape, names))
+        return "\n\n".join(parts)
 
     def __call__(self, *args: Any) -> Any:
         if STATE.recorder is not None:
@@ -132,7 +146,7 @@ class Compiled:
         rec.fill_grads(args)
         return rec.pack(outputs)
 
-    def _record(self, key: Hashable, args: tuple[Any, ...]) -> Any:
+    def _record(self, key: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
         recorder = Recorder(args)
         STATE.recorder = recorder
         try:
@@ -186,7 +200,7 @@ def _differs(what: str, mine: Any, theirs: Any) -> CompileError:
     )
 
 
-def _key(args: tuple[Any, ...]) -> Hashable:
+def _key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """Tensors by shape, dtype, layout and requires_grad; anything else by value."""
     key: list[Hashable] = []
     for i, a in enumerate(args):

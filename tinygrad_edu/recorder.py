@@ -51,6 +51,7 @@ class Recorder:
         self.nodes: dict[int, _Node] = {}  # id(Function) -> what its replay needs
         self.alive: list[Any] = []  # everything whose id is a key above, kept alive meanwhile
         self.segments: list[tuple[list[Slot], list[tuple[Slot, Slot]]]] = []  # per backward: seeds, (leaf, grad)
+        self.tape.note("forward")
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 self._add(a, Slot(a.data, ARG, i))
@@ -172,6 +173,7 @@ class Recorder:
     def _record_backward(self, roots: Sequence[Tensor], grads: Sequence[Tensor]) -> None:
         order = engine.toposort(*roots)
         seeds = [self.slot(s) for s in grads]
+        self.tape.note("backward from " + ", ".join(["{}"] * len(seeds)), *seeds)
         pending: dict[int, Slot] = {}
         for r, seed in zip(roots, seeds):
             pending[id(r)] = self.ufunc(np.add, pending[id(r)], seed) if id(r) in pending else seed
@@ -211,7 +213,11 @@ class Recorder:
         for leaf in leaves.values():
             if leaf._hooks:
                 raise CompileError("tge.compile: hooks are not replayed; call the function without compile.")
-        self.segments.append((seeds, [(self.slot(leaf), pending.pop(key)) for key, leaf in leaves.items()]))
+        pairs = [(self.slot(leaf), pending.pop(key)) for key, leaf in leaves.items()]
+        self.tape.note("then, into the leaves (as eager backward does):")
+        for leaf_slot, g in pairs:
+            self.tape.note("  {}.grad += {}", leaf_slot, g)
+        self.segments.append((seeds, pairs))
 
     def _generic_backward(self, node: _Node, g: Slot) -> list[Slot | None]:
         """Run the op's own backward on arrays; copy each gradient into a buffer."""

@@ -17,6 +17,7 @@ replay never looks anything up. Recording lives in recorder.py.
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -89,6 +90,7 @@ class Tape:
         self.steps: list[Callable[[], Any]] = []
         self.args: list[Slot] = []  # read from the call's Tensor arguments
         self.externals: list[Slot] = []  # read from tensors the step closes over
+        self.log: list[tuple[str, Any, Any]] = []  # what was recorded, in order, for describe()
 
     # ------------------------------------------------------------ building
     def emit(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
@@ -100,6 +102,7 @@ class Tape:
             slot.readers.append(index)
         self.steps.append(functools.partial(fn, *resolve(args), **resolve(kwargs)))
         self.steps[-1]()
+        self.log.append(("step", index, None))
 
     def view(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], array: np.ndarray) -> Slot:
         """A slot holding `array` = fn(*args, **kwargs), a view of slots in args: no step."""
@@ -107,7 +110,12 @@ class Tape:
         slot.make = (fn, args, kwargs)
         for source in {id(s): s for s in slots_in((args, kwargs))}.values():
             source.views.append(slot)
+        self.log.append(("view", slot, None))
         return slot
+
+    def note(self, text: str, *slots: Slot) -> None:
+        """A line for describe(): `text` with each {} replaced by a slot's name."""
+        self.log.append(("note", text, slots))
 
     # ------------------------------------------------------------ replaying
     def bind(self, args: tuple[Any, ...]) -> None:
@@ -156,3 +164,84 @@ class Tape:
     def run(self) -> None:
         for step in self.steps:
             step()
+
+
+# ---------------------------------------------------------------- reading a tape
+def describe(tape: Tape, arg_names: list[str]) -> str:
+    """The tape as text, one line per step: `t3 = multiply(t1, W2)`. Views (no step, made once
+    when an array they read changes) are listed where they were made, marked `view`."""
+    names: dict[int, str] = {}
+    counts = {BUFFER: 0, VIEW: 0, EXTERNAL: 0}
+
+    def name(slot: Slot) -> str:
+        if id(slot) not in names:
+            if slot.kind == ARG:
+                names[id(slot)] = arg_names[slot.source] if slot.source < len(arg_names) else f"arg{slot.source}"
+            elif slot.kind == EXTERNAL and getattr(slot.source, "name", None):
+                names[id(slot)] = slot.source.name
+            elif slot.kind == EXTERNAL and slot.array.size == 1 and not slot.source.requires_grad:
+                names[id(slot)] = f"{slot.array.item():g}"
+            else:
+                prefix = {BUFFER: "t", VIEW: "v", EXTERNAL: "c"}[slot.kind]
+                names[id(slot)] = f"{prefix}{counts[slot.kind]}"
+                counts[slot.kind] += 1
+        return names[id(slot)]
+
+    def show(x: Any) -> str:
+        if type(x) is Slot:
+            return name(x)
+        if type(x) is tuple:
+            return "(" + ", ".join(show(v) for v in x) + ("," if len(x) == 1 else "") + ")"
+        if isinstance(x, np.ndarray):
+            return f"array{x.shape}"
+        if isinstance(x, np.integer):
+            return str(int(x))
+        if isinstance(x, np.dtype) or isinstance(x, type):
+            return np.dtype(x).name
+        return repr(x) if not callable(x) else _fn_name(x)
+
+    def call(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+        parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+        return f"{_fn_name(fn)}({', '.join(parts)})"
+
+    lines = []
+    for kind, what, extra in tape.log:
+        if kind == "note":
+            lines.append(what.format(*[show(s) for s in extra]))
+        elif kind == "view":
+            assert what.make is not None
+            lines.append(f"  {name(what)} = {call(*what.make)}  (view)")
+        else:
+            fn, args, kwargs = tape.calls[what]
+            lines.append("  " + _step_text(fn, args, kwargs, name, call))
+    return "\n".join(lines)
+
+
+def _step_text(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: Any, call: Any) -> str:
+    """`out = f(...)` for a step: the output buffer is the `out` argument of the call."""
+    if kwargs.get("out") is not None:
+        rest = {k: v for k, v in kwargs.items() if k != "out"}
+        return f"{name(kwargs['out'])} = {call(fn, args, rest)}"
+    if getattr(fn, "__name__", "") == "reduce":  # fn.reduce(x, axis, dtype, out, keepdims)
+        x, axis, _, out, keepdims = args
+        return f"{name(out)} = {call(fn, (x,), {'axis': axis, 'keepdims': keepdims})}"
+    if getattr(fn, "__name__", "") == "_into":  # the result of any function, copied into out
+        out, f, f_args, f_kwargs = args
+        return f"{name(out)} = {call(f, f_args, f_kwargs)}"
+    if getattr(fn, "__name__", "") == "_backward_into":  # an op's own backward, run as it is
+        node, g, outs = args
+        targets = ", ".join("_" if o is None else name(o) for o in outs)
+        return f"{targets} = {node.name}({name(g)})"
+    *ins, out = args
+    return f"{name(out)} = {call(fn, tuple(ins), {})}"
+
+
+def _fn_name(fn: Any) -> str:
+    if isinstance(fn, np.ufunc):
+        return fn.__name__
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        return f"{owner.__name__}.{fn.__name__}"
+    if owner is not None and not isinstance(owner, (type, types.ModuleType)):
+        return f"{type(owner).__name__}.{fn.__name__}"
+    return getattr(fn, "__name__", repr(fn))
