@@ -54,7 +54,9 @@ OPTIMIZERS = {
     "Adagrad": lambda p: optim.Adagrad(p, lr=0.5),
     "BacktrackingLineSearch": lambda p: optim.BacktrackingLineSearch(p),
     "ExactLineSearch": lambda p: optim.ExactLineSearch(p),
-    **({"Newton": lambda p: optim.Newton(p, damping=0.1)} if hasattr(optim, "Newton") else {}),
+    "Newton": lambda p: optim.Newton(p, damping=0.1),
+    "LBFGS strong Wolfe": lambda p: optim.LBFGS(p, line_search_fn="strong_wolfe"),
+    **({"ConjugateGradient": lambda p: optim.ConjugateGradient(p)} if hasattr(optim, "ConjugateGradient") else {}),
 }
 
 
