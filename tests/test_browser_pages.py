@@ -28,3 +28,54 @@ def test_report_images_load_and_nothing_overflows(browser, report, width):
     assert page.evaluate("document.images.length") >= 3
     assert br.broken_images(page) == []
     assert br.horizontal_overflow(page) == 0
+
+
+def test_report_graphs_are_legible_at_1280(browser, report):
+    page = br.open_page(browser, report, width=1280)
+    labels = br.all_labels(browser, page)
+    assert {label.where for label in labels} >= {"graph.svg", "gradcheck.svg"}
+    assert [(label.where, label.text, round(label.px, 1)) for label in labels if label.px < br.MIN_LABEL_PX] == []
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory) -> Path:
+    """Every picture of the gallery, drawn now by docs/make_gallery.py."""
+    pytest.importorskip("matplotlib")
+    import importlib.util
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` not installed")
+    spec = importlib.util.spec_from_file_location("make_gallery", ROOT / "docs" / "make_gallery.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("gallery")
+    module.main(out)
+    return out
+
+
+@pytest.mark.parametrize("width", [880, 400])
+def test_docs_graph_pictures_are_legible_in_the_docs_column(browser, gallery, width):
+    """As the docs show them (scaled down to the column, never up): the pictures drawn now and
+    the ones committed under docs/images."""
+    svgs = {f"new/{p.name}": p.read_text() for p in sorted(gallery.glob("*.svg"))}
+    svgs.update({p.name: p.read_text() for p in sorted((ROOT / "docs" / "images").glob("*.svg"))})
+    assert {"new/graph.svg", "new/highlight.svg", "new/gradcheck.svg", "tutorial_graph.svg"} <= set(svgs)
+    page = br.page_with(browser, br.docs_column(svgs, width=width), width=width)
+    labels = br.inline_labels(page)
+    assert {label.where for label in labels} == set(svgs)
+    small = [(label.where, label.text, round(label.px, 1)) for label in labels if label.px < br.MIN_LABEL_PX]
+    assert small == []
+    text = " ".join(label.text for label in labels)
+    assert "-0" not in text.replace("e-0", "") and "df/d" not in text
+    assert "∂t2/∂x = 3" in text and "∂t1/∂x = 2·x = 4" in text  # the highlight picture's edges
+
+
+def test_gallery_stepper_steps(browser, gallery):
+    page = br.open_page(browser, gallery / "backward.html", width=880)
+    assert page.locator(".tge-frame.tge-on").count() == 1
+    for k in range(1, 5):
+        page.click(".tge-next")
+        assert page.locator(".tge-frame.tge-on .tge-caption").inner_text().startswith(f"Step {k} of 4")
+    assert br.small_labels(browser, page) == [] and br.horizontal_overflow(page) == 0

@@ -88,6 +88,16 @@ class History:
             points.append(self.final_params[index])
         return np.stack(points)
 
+    def __repr__(self) -> str:
+        from ..viz.summary import history_text
+
+        return history_text(self)
+
+    def _repr_html_(self) -> str:
+        from ..viz.summary import history_html
+
+        return history_html(self)
+
     def plot(self, **kwargs: Any) -> Any:
         """Plot loss, gradient norm and step size with `tinygrad_edu.viz.plot_history`."""
         try:
