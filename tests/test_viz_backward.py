@@ -143,3 +143,21 @@ def test_composed_ops_are_one_step_with_the_same_numbers():
     loss.backward()
     np.testing.assert_allclose(total(folded, "z"), z.grad.data, rtol=1e-12)
     assert folded[-1].typed == "z.softmax()" and "∂t1/∂z: G ↦ t1·(G - sum(G·t1))" in folded[-1].rule
+
+
+def test_frames_without_dot_show_the_steps_in_words(monkeypatch):
+    pytest.importorskip("graphviz")
+    x = Tensor(2.0, requires_grad=True, name="x")
+    frames = viz.draw_backward(x * x)
+    monkeypatch.setenv("PATH", "")
+    page = frames._repr_html_()
+    assert page.startswith("<pre>") and "Step 1 of 1: t1 = x * x." in page and "apt-get install graphviz" in page
+
+
+def test_stepper_needs_one_caption_per_picture():
+    with pytest.raises(ValueError, match="one caption per picture"):
+        viz.Stepper(["<svg></svg>"], [])
+    s = viz.Stepper(["<?xml?><svg>a</svg>", "<svg>b</svg>"], ["first", "second <b>"])
+    page = s.html()
+    assert page.count('class="tge-frame"') == 2 and "<?xml" not in page and "second &lt;b&gt;" in page
+    assert s.id == viz.Stepper(["<?xml?><svg>a</svg>", "<svg>b</svg>"], ["first", "second <b>"]).id

@@ -9,6 +9,7 @@ touching any `.grad`.
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -186,11 +187,12 @@ class BackwardFrames:
         svgs = [frame.pipe(format="svg", encoding="utf-8") for frame in self._bare]
         return Stepper(svgs, self.captions, title)
 
-    def _repr_html_(self) -> str | None:
+    def _repr_html_(self) -> str:
         try:
             return self.stepper()._repr_html_()
-        except _deps.DotNotFoundError:
-            return None
+        except _deps.DotNotFoundError:  # no pictures: the steps in words, and how to get pictures
+            text = "\n\n".join(self.captions) + "\n\n" + _deps.INSTALL_DOT
+            return f"<pre>{html.escape(text)}</pre>"
 
     def __repr__(self) -> str:
         return f"<BackwardFrames: {len(self.frames)} frames, {len(self.steps)} steps>"

@@ -109,9 +109,9 @@ def draw_gradcheck(
             continue
         tid = g.node(x).id
         ov.fill[tid] = COLORS["ok"] if row.ok else COLORS["bad"]
-        notes = [f"numeric {brief(row.numeric)}", f"max error {row.numeric_error:.1e}"]
+        notes = [f"numeric {brief(row.numeric)}", f"max error {_err(row.numeric_error)}"]
         if row.formula_error is not None:
-            notes[-1] += f", formula {row.formula_error:.1e}"
+            notes[-1] += f", formula {_err(row.formula_error)}"
         notes.append("OK" if row.ok else "MISMATCH")
         ov.notes[tid] = notes
     grads = {id(x): row.autodiff for x, row in zip(inputs, rows)}
@@ -121,3 +121,7 @@ def draw_gradcheck(
     dot = draw_graph(out, _overlay=ov, **draw_kwargs)
     dot.check_rows = rows
     return dot
+
+
+def _err(e: float) -> str:
+    return "0" if e == 0 else f"{e:.1e}"

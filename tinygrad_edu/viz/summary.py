@@ -23,8 +23,7 @@ def history_text(h: Any) -> str:
     """One line: `History(50 steps, loss 10.5 -> 0.0312, final gradient norm 0.0012)`."""
     if not h.loss:
         return f"History({h.steps} steps, nothing recorded)"
-    parts = [f"{len(h.loss)} recorded steps" if len(h.loss) != h.steps else f"{h.steps} steps",
-             f"loss {num(h.loss[0])} -> {num(h.loss[-1])}"]
+    parts = [f"{h.steps} steps", f"loss {num(h.loss[0])} -> {num(h.loss[-1])}"]
     if h.grad_norm:
         parts.append(f"final gradient norm {num(h.grad_norm[-1])}")
     return "History(" + ", ".join(parts) + ")"
