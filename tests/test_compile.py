@@ -275,6 +275,35 @@ def test_what_compile_refuses_is_said_plainly() -> None:
     with pytest.raises(tge.CompileError, match="computed before"):
         tge.compile(uses_outside)()
 
+    def in_place(x: Tensor) -> Tensor:
+        h = x * 2.0
+        h += 1.0
+        loss = (h * W).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(tge.CompileError, match=r"\+= changed a tensor of shape \(2,\) in place"):
+        tge.compile(in_place)(Tensor(np.ones(2)))
+
+
+def test_parameters_updated_in_place_between_calls_are_followed() -> None:
+    W = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step(x: Tensor) -> Tensor:
+        loss = (x * W * W).sum()
+        loss.backward()
+        return loss
+
+    compiled = tge.compile(step)
+    x = Tensor(np.ones(2))
+    for _ in range(3):
+        W.grad = None
+        loss = compiled(x)
+        assert loss.item() == float(np.sum(W.data**2))
+        assert np.array_equal(W.grad.data, 2 * W.data)
+        with tge.no_grad():
+            W -= 0.1 * W.grad  # in place: the same array, new values
+
 
 def test_calls_under_forward_mode_or_no_grad_run_eagerly() -> None:
     W = Tensor(np.array([1.0, 2.0]), requires_grad=True)

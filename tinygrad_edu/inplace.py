@@ -235,6 +235,8 @@ def _write(t: Tensor, values: np.ndarray, epoch: int, op: str) -> None:
 
 
 def _bump(t: Tensor, epoch: int, op: str) -> None:
+    if engine.STATE.recorder is not None:  # tge.compile cannot replay an in-place change
+        engine.STATE.recorder.in_place(t, op)
     vc = version_counter(t)
     vc.version += 1
     vc.epoch, vc.op = epoch, op

@@ -148,6 +148,13 @@ class Recorder:
         self._check(slot, out, getattr(fn, "__name__", "no_grad_op"))
         self._add(out, slot)
 
+    def in_place(self, t: Tensor, op: str) -> None:
+        raise CompileError(
+            f"tge.compile: {op} changed a tensor of shape {t.shape} in place inside the compiled "
+            "function, which a replay does not repeat. Write t = t + v there, or make the change "
+            "outside the compiled function (an optimizer step, a running statistic)."
+        )
+
     def _check(self, slot: Slot, out: Tensor, what: str) -> None:
         if not same_bits(slot.array, out.data):
             raise CompileError(f"tge.compile: the replay of {what} does not reproduce eager's result.")
