@@ -435,7 +435,8 @@ def run_backward(
     with respect to each of them and touches no `.grad`."""
     if STATE.recorder is not None:  # tge.compile is recording: it runs this backward itself
         return STATE.recorder.backward(roots, grads, retain_graph, create_graph, inputs)
-    order = toposort(*roots)
+    with _cyclic_gc_paused():  # the sort allocates as it walks: no collections over the graph
+        order = toposort(*roots)
     # Without a graph to record, gradients travel as plain ndarrays (ops that accept them);
     # they become Tensors where users see them: hooks, retained and leaf gradients.
     arrays = not create_graph and not STATE.fw_level
