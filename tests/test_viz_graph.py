@@ -284,3 +284,16 @@ def test_no_minus_zero_and_numbers_written_inline():
     src = viz.draw_graph(out).source + viz.graph_text(out)
     assert "t1 = a * -1" in src and "[0, -1]" in src and "-0" not in src
     assert viz._names.num(-0.0) == "0" and viz._names.values(np.array([-0.0, 2.5])) == "[0, 2.5]"
+
+
+def test_arguments_are_written_as_typed():
+    A = Tensor(np.ones((3, 4, 2)), requires_grad=True, name="A")
+    cases = [(A.sum(), "t1 = A.sum()"), (A.sum(axis=1), "t1 = A.sum(axis=1)"),
+             (A.sum(axis=(0, 2), keepdims=True), "t1 = A.sum(axis=(0, 2), keepdims=True)"),
+             (A.reshape(12, 2), "t1 = A.reshape(12, 2)"), (A.transpose(1, 0, 2), "t1 = A.transpose(1, 0, 2)"),
+             (A.max(axis=0), "t1 = A.max(axis=0)"), (A.astype(np.float32), "t1 = A.astype(float32)")]
+    for out, typed in cases:
+        assert viz.graph_text(out, show_data=False).splitlines()[0].startswith(typed)
+    B = A.sum(axis=1)
+    B.sum().backward()  # frees what the op saved: the shapes still tell the axes
+    assert viz.graph_text(B, show_data=False).startswith("t1 = A.sum(axis=1)")

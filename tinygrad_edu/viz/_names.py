@@ -23,9 +23,10 @@ TYPED: dict[str, str] = {
     "Pow": "{a} ** {b}", "MatMul": "{a} @ {b}", "Maximum": "maximum({a}, {b})", "Minimum": "minimum({a}, {b})",
     "Where": "where({a}, {b}, {c})", "Exp": "exp({a})", "Log": "log({a})", "Sin": "sin({a})",
     "Cos": "cos({a})", "Tanh": "tanh({a})", "Sigmoid": "sigmoid({a})", "Relu": "relu({a})", "Abs": "abs({a})",
-    "Sqrt": "sqrt({a})", "Sum": "{a}.sum()", "Mean": "{a}.mean()", "Max": "{a}.max()", "Min": "{a}.min()",
-    "Reshape": "{a}.reshape()", "Transpose": "{a}.T", "BroadcastTo": "{a}.broadcast_to()",
-    "GetItem": "{a}[…]", "ScatterAdd": "scatter_add({a})", "Cat": "cat({*})", "Cast": "{a}.astype()",
+    "Sqrt": "sqrt({a})", "Sum": "{a}.sum({axis})", "Mean": "{a}.mean({axis})", "Max": "{a}.max({axis})",
+    "Min": "{a}.min({axis})", "Reshape": "{a}.reshape{shape}", "Transpose": "{a}{transpose}",
+    "BroadcastTo": "{a}.broadcast_to{shape}", "GetItem": "{a}[…]", "ScatterAdd": "scatter_add({a})",
+    "Cat": "cat({*})", "Cast": "{a}.astype({dtype})",
 }
 
 # ---------------------------------------------------------------- local derivatives, one per operand
@@ -60,10 +61,34 @@ def operand_names(labels: Sequence[str], out: str, n: int | None = None) -> dict
     return names
 
 
-def typed(op: str, labels: Sequence[str], out: str, template: str | None = None) -> str:
-    """How the op reads as typed, with the operands' labels: `y - t3`, `z.softmax()`."""
+def typed(op: str, labels: Sequence[str], out: str, template: str | None = None,
+          options: Mapping[str, str] | None = None) -> str:
+    """How the op reads as typed, with the operands' labels: `y - t3`, `z.softmax()`.
+    `options` fill the slots for arguments: {axis}, {shape}, {transpose}, {dtype}."""
     template = template or TYPED.get(op) or op + "({*})"
-    return fill(template, operand_names(labels, out))
+    return fill(template, {**operand_names(labels, out), **(options or {})})
+
+
+def reduced_axes(before: tuple[int, ...], after: tuple[int, ...], axis: Any = None, keepdims: Any = None) -> str:
+    """The arguments of a reduction from shape `before` to `after`: '' for all axes,
+    'axis=1', 'axis=(0, 2), keepdims=True'. Uses `axis` when the op kept it, else the shapes."""
+    if axis is None:
+        if len(after) == len(before):
+            axis = tuple(i for i, (m, k) in enumerate(zip(before, after)) if k == 1 and m != 1)
+            keepdims = True
+        else:  # dropped axes: match the kept ones from the left
+            kept, j = [], 0
+            for i, m in enumerate(before):
+                if j < len(after) and after[j] == m:
+                    kept.append(i)
+                    j += 1
+            axis = tuple(i for i in range(len(before)) if i not in kept)
+            keepdims = False
+    axis = tuple(axis)
+    if not keepdims and len(axis) == len(before):
+        return ""
+    words = f"axis={axis[0]}" if len(axis) == 1 else f"axis={axis}"
+    return words + (", keepdims=True" if keepdims else "")
 
 
 def derivative(op: str, i: int, labels: Sequence[str], out: str, rules: Sequence[str] = (),

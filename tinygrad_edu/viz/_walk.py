@@ -82,7 +82,24 @@ class OpNode:
         """The op as the learner typed it, in their names: 'y - t3', 'z.softmax()'."""
         group = self.output.group
         labels = [x.title for x in self.inputs]
-        return _names.typed(self.title, labels, self.output.title, group.typed if group else None)
+        return _names.typed(self.title, labels, self.output.title, group.typed if group else None, self._options())
+
+    def _options(self) -> dict[str, str]:
+        """The arguments an op was called with, as typed: axis, shape, axes, dtype."""
+        out = self.output.tensor
+        inp = self.inputs[0].tensor if self.inputs else out
+        saved = getattr(self.fn, "__dict__", {})  # (emptied when backward freed the graph)
+        axes = saved.get("axes")
+        if axes is None or tuple(axes) == tuple(range(inp.ndim - 1, -1, -1)):
+            transpose = ".T"
+        else:
+            transpose = f".transpose{tuple(axes)}"
+        if axes is None and inp.ndim > 2:
+            transpose = ".transpose(…)"
+        return {
+            "axis": _names.reduced_axes(inp.shape, out.shape, saved.get("axis"), saved.get("keepdims")),
+            "shape": _names.shape_str(out.shape), "transpose": transpose, "dtype": str(out.dtype),
+        }
 
     def derivative(self, i: int) -> str:
         """The local derivative for input `i`, in the learner's names ('∂t3/∂x = y')."""
