@@ -17,23 +17,39 @@ class GradcheckError(RuntimeError):
     """Raised by `gradcheck` when autodiff and central differences disagree."""
 
 
+def central_differences(value: Callable[[np.ndarray], float], x: np.ndarray, eps: float) -> np.ndarray:
+    """d value / dx by central differences, (value(x + e) - value(x - e)) / 2 eps, one element
+    of x at a time, in float64. `value` gets a float64 copy of x with one element moved (the
+    same array each time: it must not keep it). The one numerical derivative of the package:
+    gradcheck, the gradient-check picture and the plots' gradients all use it."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    flat, grad_flat = x.reshape(-1), grad.reshape(-1)
+    for k in range(x.size):
+        old = flat[k]
+        flat[k] = old + eps
+        plus = value(x)
+        flat[k] = old - eps
+        minus = value(x)
+        flat[k] = old
+        grad_flat[k] = (plus - minus) / (2 * eps)
+    return grad
+
+
 def _numerical(f: Callable[..., Tensor], xs: list[Tensor], i: int, v: np.ndarray, eps: float) -> np.ndarray:
-    """d/dx_i of sum(v * f(xs)) by central differences, one element at a time."""
+    """d/dx_i of sum(v * f(xs)) by central differences."""
     x = xs[i]
     base = x.data
-    grad = np.zeros(base.shape)
-    flat = grad.reshape(-1)
-    with no_grad():
-        for j in range(base.size):
-            values = []
-            for step in (eps, -eps):
-                moved = base.copy()
-                moved.reshape(-1)[j] += step
-                x.data = moved
-                values.append(float(np.sum(f(*xs).data * v)))
-            flat[j] = (values[0] - values[1]) / (2 * eps)
-    x.data = base
-    return grad
+
+    def value(moved: np.ndarray) -> float:
+        x.data = moved
+        return float(np.sum(f(*xs).data * v))
+
+    try:
+        with no_grad():
+            return central_differences(value, base, eps)
+    finally:
+        x.data = base
 
 
 def gradcheck(
