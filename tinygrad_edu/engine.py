@@ -193,7 +193,7 @@ class Function:
                 if t.requires_grad:
                     requires = True
                     break
-        out = _tensor.Tensor._wrap(data, requires, ctx if requires else None)
+        out = _t.Tensor._wrap(data, requires, ctx if requires else None)
         if requires:
             # Mutation safety: arrays the backward pass will read must not change under it.
             data.setflags(write=False)  # an op result in a graph is read-only for good
@@ -217,7 +217,7 @@ def no_grad_op(fn: Callable[..., Any], *inputs: Tensor, **kwargs: Any) -> Tensor
     """`fn` on the inputs' arrays, as a Tensor outside the graph (no gradient flows through
     it): comparisons, a stabilizing shift, class indices. Like an op, `tge.compile` records
     it, so its result follows the inputs' values when the recording is replayed."""
-    out = _tensor.Tensor._wrap(np.asarray(fn(*[t.data for t in inputs], **kwargs)), False, None)
+    out = _t.Tensor._wrap(np.asarray(fn(*[t.data for t in inputs], **kwargs)), False, None)
     if STATE.recorder is not None:
         STATE.recorder.no_grad_op(fn, inputs, kwargs, out)
     return out
@@ -249,7 +249,7 @@ def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
             if getattr(out, "grad_fn", None) is not None:
                 operands = [x for arg in (*args, *kwargs.values())
                             for x in (arg if isinstance(arg, (list, tuple)) else (arg,))
-                            if isinstance(x, _tensor.Tensor)]
+                            if isinstance(x, _t.Tensor)]
                 if operands and all(x is not out for x in operands):
                     out._composite = Composite(name, typed, derivatives, tuple(operands))
             return out
@@ -478,7 +478,7 @@ def run_backward(
             for inp, ig in zip(node.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
-                if arrays and isinstance(ig, _tensor.Tensor):
+                if arrays and isinstance(ig, _t.Tensor):
                     ig = ig.data  # a formula that used a Tensor method
                 if ig.shape != inp.data.shape:
                     ig = unbroadcast(ig, inp.data.shape)
@@ -523,9 +523,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 def _as_tensor(g: Any) -> Tensor:
     """A gradient as the Tensor users see (NumPy scalars from 0-d arithmetic become arrays)."""
-    if isinstance(g, _tensor.Tensor):
+    if isinstance(g, _t.Tensor):
         return g
-    return _tensor.Tensor._wrap(g if type(g) is np.ndarray else np.asarray(g), False, None)
+    return _t.Tensor._wrap(g if type(g) is np.ndarray else np.asarray(g), False, None)
 
 
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
@@ -549,7 +549,7 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -> N
         if t.grad is None:
             memory = g.data if g.data.base is None else g.data.base  # the array owning the memory
             if (not g.data.flags.writeable or id(memory) in stored) and g._tangent is None:
-                g = _tensor.Tensor._wrap(np.array(g.data), False, None)
+                g = _t.Tensor._wrap(np.array(g.data), False, None)
                 memory = g.data
             stored.add(id(memory))
             t.grad = g
@@ -594,5 +594,5 @@ def _check_anomaly(node: Function, in_grads: tuple[Any, ...]) -> None:
             )
 
 
-# Tensor needs this module and this module builds Tensors: import it last (cycle-safe).
-from . import tensor as _tensor  # noqa: E402
+# Tensor needs this module and this module builds Tensors: see docs/architecture.md, "Imports inside the core".
+from . import tensor as _t  # noqa: E402 - last: ops.py imports names from this module
