@@ -61,6 +61,14 @@ def resolve(x: Any) -> Any:
     return x
 
 
+def bound(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    """The step fn(*args, **kwargs) over the slots' current arrays, as a partial."""
+    arrays = [a.array if type(a) is Slot else resolve(a) for a in args]
+    if kwargs:
+        return functools.partial(fn, *arrays, **resolve(kwargs))
+    return functools.partial(fn, *arrays)
+
+
 def slots_in(x: Any) -> list[Slot]:
     """The Slots referenced by a step's arguments (searched inside tuples, lists, dicts)."""
     if type(x) is Slot:
@@ -100,7 +108,7 @@ class Tape:
         self.calls.append((fn, args, kwargs))
         for slot in {id(s): s for s in slots_in((args, kwargs))}.values():
             slot.readers.append(index)
-        self.steps.append(functools.partial(fn, *resolve(args), **resolve(kwargs)))
+        self.steps.append(bound(fn, args, kwargs))
         self.steps[-1]()
         self.log.append(("step", index, None))
 
@@ -143,13 +151,12 @@ class Tape:
         changed.update(slot.readers)
         for view in slot.views:
             assert view.make is not None
-            fn, args, kwargs = view.make
-            self.rebind(view, fn(*resolve(args), **resolve(kwargs)), changed)
+            self.rebind(view, bound(*view.make)(), changed)
 
     def rebuild(self, changed: set[int]) -> None:
+        steps, calls = self.steps, self.calls
         for i in changed:
-            fn, args, kwargs = self.calls[i]
-            self.steps[i] = functools.partial(fn, *resolve(args), **resolve(kwargs))
+            steps[i] = bound(*calls[i])
 
     def renew(self, slot: Slot) -> None:
         """Give a buffer slot fresh memory (its array was handed to the user as a gradient)."""
