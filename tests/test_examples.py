@@ -13,7 +13,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("[0-9][0-9]_*.py"))
 SAVES_PICTURES = {"06_learning_rate.py", "07_line_search.py", "08_adaptive.py", "10_mlp_moons.py",
-                  "11_normal_equation_timing.py"}  # fmt: skip
+                  "11_normal_equation_timing.py", "12_beyond_gradient.py"}  # fmt: skip
 
 
 def run(script: str, *args: str) -> str:
@@ -87,6 +87,18 @@ def check_11(out: str) -> None:
     rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+([\d.]+)", out, flags=re.M)
     assert [int(r[0]) for r in rows] == [20, 40, 80]
     assert "GD steps" in out
+
+
+def check_12(out: str) -> None:
+    rows = dict(re.findall(r"^(GD, fixed step 1/L|GD \+ exact line search|conjugate gradient|L-BFGS|Newton)"
+                           r"\s+(\d+)\s", out, flags=re.M))
+    assert set(rows) == {"GD, fixed step 1/L", "GD + exact line search", "conjugate gradient", "L-BFGS", "Newton"}
+    assert "(not converged)" not in out
+    steps = [int(v) for v in re.findall(r"^Newton\s+(\d+)\s", out, flags=re.M)]
+    assert steps[0] == 1  # one Newton step solves the lesson's least squares
+    assert int(re.findall(r"^conjugate gradient\s+(\d+)\s", out, flags=re.M)[0]) == 2
+    assert float(re.search(r"max difference ([\d.e+-]+)\)", out).group(1)) < 1e-10
+    assert "DivergenceError" in out
 
 
 CHECKS = {s.name: globals()[f"check_{s.name[:2]}"] for s in SCRIPTS if f"check_{s.name[:2]}" in globals()}
