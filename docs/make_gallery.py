@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from tinygrad_edu import Tensor, optim, viz  # noqa: E402
+from tinygrad_edu.viz.plots import save  # noqa: E402
 
 # The lesson's linear regression, f(W) = ||y - X W||^2, with W = (w0, w1): intercept, slope.
 X_DATA = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])
@@ -93,13 +94,13 @@ def plots(out: Path) -> list[Path]:
     figures = {
         "contour": viz.plot_contour(f, runs, levels=12,
                                     title="f(W) = ||y - XW||^2 and three runs"),
-        "history": viz.plot_history(runs),
+        "history": viz.plot_history(runs, f_star=f(np.linalg.lstsq(X_DATA, Y_DATA, rcond=None)[0]).item()),
         "line_search": viz.plot_line_search(search, step=0, f=f, search=opt),
     }
     written = []
     for name, fig in figures.items():
         path = out / f"{name}.png"
-        fig.savefig(path, dpi=60)
+        save(fig, path)
         plt.close(fig)
         written.append(path)
     return written

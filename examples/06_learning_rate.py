@@ -55,7 +55,8 @@ def main() -> None:
 
         args.out.mkdir(parents=True, exist_ok=True)
         path = args.out / "learning_rate.png"
-        viz.plot_history(histories, labels=labels, title="the learning-rate dilemma", path=path)
+        f_star = float(((y - X @ Tensor(W_star)) ** 2).sum().item())
+        viz.plot_history(histories, labels=labels, f_star=f_star, title="the learning-rate dilemma", path=path)
         print(f"\nsaved {path}")
 
 

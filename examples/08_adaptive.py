@@ -62,7 +62,7 @@ def main() -> None:
 
         args.out.mkdir(parents=True, exist_ok=True)
         path = args.out / "adaptive.png"
-        viz.plot_history(histories, labels=list(makers), title="badly scaled regression", path=path)
+        viz.plot_history(histories, labels=list(makers), f_star=f_star, title="badly scaled regression", path=path)
         print(f"\nsaved {args.out / 'adaptive.png'}")
 
 

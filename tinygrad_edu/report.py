@@ -94,7 +94,7 @@ def _plots(result: DemoResult, out: Path, written: Written) -> None:
     figures = {
         "contour.png": lambda path: viz.plot_contour(result.loss, runs, minimizer=list(result.w_normal), path=path,
                                                      title="f(W) = ||y - XW||^2 and every optimizer's path"),
-        "history.png": lambda path: viz.plot_history(runs, path=path, title="loss per step"),
+        "history.png": lambda path: viz.plot_history(runs, f_star=result.rows[0].final_loss, path=path),
     }
     if result.backtracking is not None and result.history("GD, backtracking") is not None:
         hist, search = result.history("GD, backtracking"), result.backtracking

@@ -28,8 +28,9 @@ class Run:
     loss: np.ndarray | None = None
     grad_norm: np.ndarray | None = None
     step_size: np.ndarray | None = None
-    params: np.ndarray | None = None  # (steps, number of parameters)
+    params: np.ndarray | None = None  # (points, number of parameters)
     source: Any = None
+    steps: int | None = None  # updates taken (History.steps), as the tables count them
 
 
 def get(obj: Any, key: str) -> Any:
@@ -84,13 +85,27 @@ def one_run(obj: Any, label: str) -> Run:
             final = get(obj, "final_params")  # History: where the run ended
             points = list(params) + ([final] if final is not None and len(final) else [])
             run.params = np.stack([flat_params(p) for p in points])
+        run.steps = count_steps(obj, run)
         return run
     a = np.asarray(getattr(obj, "data", obj), dtype=np.float64)
     if a.ndim == 2:
-        return Run(label, params=a, source=obj)
+        return Run(label, params=a, source=obj, steps=len(a) - 1)
     if a.ndim == 1:
         return Run(label, loss=a, source=obj)
     raise TypeError(f"cannot read a run from {type(obj).__name__} with shape {a.shape}")
+
+
+def count_steps(obj: Any, run: Run) -> int | None:
+    """The updates a run took: its `steps` (History.steps) when it has one, else the steps
+    with a non-zero step size (a run stopped by `tol` records its last point with size 0)."""
+    steps = get(obj, "steps")
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
+        return int(steps)
+    if run.step_size is not None:
+        return int(np.count_nonzero(run.step_size))
+    if run.params is not None:
+        return len(run.params) - 1
+    return None
 
 
 def as_runs(obj: Any, labels: Sequence[str] | None = None) -> list[Run]:

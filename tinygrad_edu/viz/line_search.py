@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _deps
 from ._runs import Run, get, one_run
-from .plots import PathLike, _finish, _value, numeric_gradient
+from .plots import FONT, PathLike, _blank, _finish, _value, new_figure, numeric_gradient
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,8 +28,9 @@ def plot_line_search(
     path: PathLike = None,
 ) -> Figure:
     """One line search: phi(eps) = f(x - eps g) along the negative gradient, the Armijo line
-    phi(0) - c eps ||g||^2, and every trial (eps, f) the search made, rejected (red x) and
-    accepted (green dot).
+    phi(0) - c eps ||g||^2 (dashed), and every trial (eps, f) the search made, numbered in
+    order, rejected (red x) and accepted (green dot). With a small c the Armijo line is nearly
+    level with phi(0): a trial passes when it lies (just) below f(x).
 
     run: a recorded run (an `optim.History` or a dict with per-step 'loss', 'grad_norm',
         'step_size', 'params', 'trials'), or an optimizer right after its step
@@ -46,13 +46,13 @@ def plot_line_search(
         viz.plot_line_search(hist, step=0, f=f, search=opt)  # f(w): the loss at vector w
         opt.step(closure); viz.plot_line_search(opt, loss=f0, grad_norm=g0)  # the last step
     """
-    plt = _deps.pyplot()
     if search is not None and c is None:
         c = search.param_groups[0].get("c")
     rec = _line_search_record(run, step, f, trials, loss, grad_norm, c)
     if search is not None and not rec["trials"] and rec["phi"] is not None:
         rec["trials"] = _replay_backtracking(search, rec)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig = new_figure((6.0, 5.2))
+    ax = fig.subplots()
     tried = rec["trials"]
     eps_all = [e for e, _ in tried if e > 0] + ([rec["accepted"]] if rec["accepted"] else [])
     eps_max = max(eps_all + [1e-12]) * 1.2
@@ -60,43 +60,51 @@ def plot_line_search(
     log_x = len(eps_all) > 1 and max(eps_all) > 8 * min(eps_all)
     grid = (np.geomspace(min(eps_all) / 2, eps_max, 200) if log_x
             else np.linspace(0.0, eps_max, 200))
+    notes: list[str] = []
     if rec["phi"] is not None:
-        ax.plot(grid, [rec["phi"](e) for e in grid], color="#1f77b4",
-                label="phi(eps) = f(x - eps g)")
+        ax.plot(grid, [rec["phi"](e) for e in grid], color="#1f77b4", linewidth=1.5,
+                label="phi(ε) = f(x - ε g)")
     elif tried and rec["phi0"] is not None:
         pts = sorted([(0.0, rec["phi0"])] + list(tried))
-        ax.plot(*zip(*pts), "--", color="#1f77b4", label="phi at the tried eps")
+        ax.plot(*zip(*pts), "--", color="#1f77b4", label="phi at the tried ε")
     if rec["phi0"] is not None and rec["slope"] is not None:
         cc = rec["c"]
-        ax.plot(grid, rec["phi0"] - cc * grid * rec["slope"], color="gray", linestyle=":",
-                label=f"Armijo line phi(0) - {cc:g} eps ||g||^2")
-        if log_x:
-            ax.axhline(rec["phi0"], color="black", linewidth=0.8, label="phi(0) = f(x)")
+        ax.plot(grid, rec["phi0"] - cc * grid * rec["slope"], color="#ff7f0e", linestyle="--", linewidth=2,
+                zorder=4, label=f"Armijo line phi(0) - c ε ||g||^2, c = {cc:g}")
+        if log_x:  # eps = 0 is off a log axis: give phi(0) in words
+            notes.append(f"phi(0) = f(x) = {rec['phi0']:.6g}, ||g||^2 = {rec['slope']:.6g}")
         else:
-            ax.plot([0.0], [rec["phi0"]], "s", color="black", label="phi(0) = f(x)")
+            ax.plot([0.0], [rec["phi0"]], "s", color="black", zorder=5, label="phi(0) = f(x)")
     accepted = rec["accepted"]
     ok = [(e, v) for e, v in tried if accepted and np.isclose(e, accepted)]
     bad = [(e, v) for e, v in tried if not (accepted and np.isclose(e, accepted))]
     if bad:
-        ax.plot(*zip(*bad), "x", color="#d62728", markersize=9, mew=2, label="rejected trial")
+        ax.plot(*zip(*bad), "x", color="#d62728", markersize=9, mew=2, zorder=5, label="rejected trial")
     if ok:
-        ax.plot(*zip(*ok), "o", color="#2ca02c", markersize=9, label="accepted trial")
+        ax.plot(*zip(*ok), "o", color="#2ca02c", markersize=9, zorder=5, label=f"accepted trial, ε = {ok[0][0]:.4g}")
     elif not tried and accepted and rec["phi"] is not None:  # a fixed step: no search
         ax.plot([accepted], [rec["phi"](accepted)], "o", color="#2ca02c", markersize=9,
-                label=f"step taken (eps = {accepted:g})")
+                label=f"step taken (ε = {accepted:g})")
+    for i, (e, v) in enumerate(tried):  # the order of the trials; the accepted one's below its dot
+        below = accepted is not None and bool(np.isclose(e, accepted))
+        ax.annotate(str(i + 1), (e, v), textcoords="offset points", xytext=(8, -14) if below else (-7, 7),
+                    ha="left" if below else "right", fontsize=FONT, color="#444444")
+    if tried:
+        notes.append("numbers: the order of the trials")
     if rec["phi0"] is None or rec["slope"] is None:
-        ax.text(0.02, 0.02, "pass loss= and grad_norm= (f(x), ||g|| where the step started)\n"
-                "to draw phi(0) and the Armijo line", transform=ax.transAxes, fontsize=8)
+        notes.append("pass loss= and grad_norm= (f(x), ||g|| where the step started) to draw the Armijo line")
     if log_x:
         ax.set_xscale("log")
         values = [v for _, v in tried] + ([rec["phi0"]] if rec["phi0"] is not None else [])
         if values and min(values) > 0 and max(values) > 30 * min(values):
             ax.set_yscale("log")
-    ax.set_xlabel("step size eps" + (" (log scale)" if log_x else ""))
-    ax.set_ylabel("phi(eps)")
+    ax.set_xlabel("step size ε" + (" (log scale)" if log_x else ""))
+    ax.set_ylabel("phi(ε)")
     ax.set_title(title or f"line search at step {rec['step']}")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles + [_blank() for _ in notes], labels + notes, loc="outside lower center", frameon=False,
+               handlelength=1.8)
     return _finish(fig, path)
 
 
