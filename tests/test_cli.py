@@ -92,7 +92,7 @@ def test_demo_report_is_complete(report: tuple[subprocess.CompletedProcess[str],
     page = parse(out / "index.html")
     assert "comparison" in page.tables and "gradient-check" in page.tables
     assert {"contour.png", "history.png", "line_search.png"} <= set(page.images)
-    for src in page.images + [h for h in page.links if "://" not in h]:
+    for src in page.images + [h for h in page.links if "://" not in h and not h.startswith("#")]:
         assert (out / src).is_file(), f"the report links {src}, which was not written"
     text = " ".join(page.text)
     for method in METHODS:
@@ -114,7 +114,7 @@ def test_demo_without_dot(tmp_path: Path) -> None:
     assert "graph.svg" not in page.images
     text = " ".join(page.text)
     assert "apt-get install graphviz" in text and "└──" in text  # the text graph in a <pre>
-    for src in page.images + [h for h in page.links if "://" not in h]:
+    for src in page.images + [h for h in page.links if "://" not in h and not h.startswith("#")]:
         assert (tmp_path / "out" / src).is_file()
 
 
@@ -169,3 +169,27 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "--version"], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0 and proc.stdout == out
+
+
+SECTIONS = ["normal-equation", "slope", "gradient", "directional", "update", "learning-rate", "line-search",
+            "adaptive", "next-steps", "exercise", "cost"]  # fmt: skip
+
+
+def test_demo_report_follows_the_lesson(report: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    """A table of contents, then one section per part of the lesson, each with a picture and
+    the computed numbers next to the hand-derived ones, all agreeing."""
+    _, out = report
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert [f"#{s}" for s in SECTIONS] == parse(out / "index.html").links[:len(SECTIONS)]
+    chunks = text.split('<section id="')[1:]
+    assert [c.split('"')[0] for c in chunks] == SECTIONS
+    for slug, chunk in zip(SECTIONS, chunks):
+        assert "<img " in chunk or slug == "gradient" and "install-dot" in chunk, f"{slug} has no picture"
+        assert 'class="formula"' in chunk, f"{slug} has no formula"
+    assert "<td>NO</td>" not in text  # every computed number agrees with its hand derivation
+    assert text.count("<td>yes</td>") >= 20
+    for number in ("[0.75, 2.12]", "<td>0.4</td>", "<td>3.56</td>", "<td>4</td>"):
+        assert number in text, number
+    for setting in ("betas=(0.9, 0.999)", "alpha=0.99", "initial_accumulator_value=0"):
+        assert setting in text, setting  # the adaptive methods' settings are stated
+    assert "diverged" in text and "2/L" in text

@@ -2,10 +2,11 @@
 
 Linear regression with two features (so the loss surface is a picture), the lesson's loss
 f(W) = ||y - XW||^2, and every way of minimizing it that the lesson names: the normal
-equation, gradient descent with a fixed step, with backtracking (Armijo) and with exact line
-search, and the adaptive methods Adam, RMSprop and AdaGrad. `run_demo` computes everything
-and returns a `DemoResult`; `format_table` prints the comparison; `tinygrad_edu.report`
-writes the HTML page.
+equation, gradient descent with a fixed step (too small, good, too large), with backtracking
+(Armijo) and with exact line search, and the adaptive methods Adam, RMSprop and AdaGrad; then
+the lesson's other worked numbers (`demo_lesson`). `run_demo` computes everything and returns
+a `DemoResult`; `format_table` prints the comparison; `tinygrad_edu.report` writes the HTML
+page, one section per part of the lesson.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import data, optim
+from . import data, demo_lesson, optim
 from .checks import GradcheckError, GradientReport, compare_gradients, gradcheck
 from .tensor import Tensor
 
@@ -54,6 +55,16 @@ class DemoResult:
     backtracking: optim.BacktrackingLineSearch | None = None
     seed: int = 0
     steps: int = 0
+    autodiff_grad: np.ndarray | None = None  # grad f(START) by reverse mode
+    numeric_grad: np.ndarray | None = None  # the same by central differences, h = 1e-6
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # method -> its hyper-parameters
+    learning_rates: dict[str, optim.History] = field(default_factory=dict)  # too small / good / too large
+    slope: demo_lesson.Slope | None = None
+    directional: demo_lesson.Directional | None = None
+    worked_step: tuple[np.ndarray, np.ndarray] | None = None  # (by optim.SGD, by hand)
+    exercise: demo_lesson.Exercise | None = None
+    next_steps: demo_lesson.NextSteps | None = None
+    timing: demo_lesson.Timing | None = None
 
     def loss(self, w: Any) -> Tensor:
         """f(W) = ||y - XW||^2 for W a Tensor or an array (the function plotted)."""
@@ -91,15 +102,34 @@ def check_gradients(result: DemoResult) -> None:
     assert W.grad is not None
     formula = -2.0 * result.X.T @ (result.y - result.X @ W.data)
     result.gradient_report = compare_gradients(W.grad, formula, names=["W (autodiff vs -2X^T(y - XW))"])
+    result.autodiff_grad = W.grad.numpy().copy()
+    h, start = 1e-6, np.array(START)
+    result.numeric_grad = np.array([(result.loss(start + h * e).item() - result.loss(start - h * e).item()) / (2 * h)
+                                    for e in np.eye(2)])
     try:
         result.gradcheck_ok = gradcheck(result.loss, [Tensor(np.array(START), requires_grad=True, name="W")])
-        result.gradcheck_message = "autodiff agrees with central differences (eps=1e-6, atol=1e-5, rtol=1e-3)"
+        result.gradcheck_message = "autodiff agrees with central differences (step h = 1e-6, atol = 1e-5, rtol = 1e-3)"
     except GradcheckError as err:
         result.gradcheck_ok, result.gradcheck_message = False, str(err)
 
 
-def run_demo(steps: int = 200, seed: int = 0, progress: bool = True) -> DemoResult:
-    """Fit the built-in data set with every method and return the results."""
+def learning_rates(result: DemoResult) -> None:
+    """Fixed-step gradient descent with a step too small (0.1/L), good (1/L) and too large
+    (2.5/L, past the bound 2/L: it diverges), at most 60 steps each from START."""
+    L = result.lipschitz
+    for name, lr in (("too small, lr = 0.1/L", 0.1 / L), ("good, lr = 1/L", 1 / L), ("too large, lr = 2.5/L", 2.5 / L)):
+        W = Tensor(np.array(START), requires_grad=True, name="W")
+        try:
+            hist = optim.minimize(partial(result.loss, W), optim.SGD([W], lr=lr), steps=60)
+        except optim.DivergenceError as err:
+            hist = err.history
+            name += ", diverged"
+        result.learning_rates[name] = hist
+
+
+def run_demo(steps: int = 200, seed: int = 0, progress: bool = True, lesson: bool = True) -> DemoResult:
+    """Fit the built-in data set with every method and return the results; with `lesson`,
+    also compute the lesson's other worked numbers for the report."""
     X, y = make_data(seed)
     t0 = time.perf_counter()
     w_normal = data.normal_equation(X, y).numpy()
@@ -123,6 +153,7 @@ def run_demo(steps: int = 200, seed: int = 0, progress: bool = True) -> DemoResu
             seconds = time.perf_counter() - t0
             if isinstance(opt, optim.BacktrackingLineSearch):
                 result.backtracking = opt
+            result.settings[name] = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
             note = f"reached ||grad f|| < {TOL:g}" if hist.grad_norm[-1] < TOL else f"stopped after {steps} steps"
             result.rows.append(MethodResult(name, result.loss(W.data).item(),
                                             float(np.linalg.norm(W.data - w_normal)), hist.steps, seconds, hist, note))
@@ -133,7 +164,20 @@ def run_demo(steps: int = 200, seed: int = 0, progress: bool = True) -> DemoResu
     finally:
         if bar is not None:
             bar.close()
+    if lesson:
+        lesson_numbers(result)
     return result
+
+
+def lesson_numbers(result: DemoResult) -> None:
+    """The worked numbers of every other part of the lesson (see `demo_lesson`)."""
+    learning_rates(result)
+    result.slope = demo_lesson.slope_of_square(2.0)
+    result.directional = demo_lesson.directional(result.loss, np.array(START))
+    result.worked_step = demo_lesson.worked_step()
+    result.exercise = demo_lesson.exercise()
+    result.next_steps = demo_lesson.next_steps(result.seed)
+    result.timing = demo_lesson.timing()
 
 
 def _bar(total: int) -> Any:

@@ -1,13 +1,18 @@
 """The demo's HTML report: one `index.html` (styles inline) with its pictures next to it.
 
-`write_report(result, out_dir)` draws the pictures with `tinygrad_edu.viz` (matplotlib for
-plots; Graphviz's `dot` for graphs, with the text graph instead when `dot` is missing) and
-writes the page. Every piece of text that goes into the HTML is escaped.
+`write_report(result, out_dir)` draws the pictures (matplotlib for plots, Graphviz's `dot`
+for graphs, with the text graph instead when `dot` is missing) and writes the page: a table
+of contents and one section per part of the lesson (`report_sections`), each with its
+formula, the number tinygrad_edu computed next to the one derived by hand, and a picture.
+Every piece of text that goes into the HTML is escaped.
 """
 
 from __future__ import annotations
 
 import html
+import math
+import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,17 +20,25 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .demo import START, TABLE_HEAD, TOL, DemoResult, table_rows
+from .demo import START, DemoResult
 from .tensor import Tensor
 
 INSTALL_DOT = ("The Graphviz program `dot` was not found, so the graphs below are text. To draw them, install "
                "Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
                "`conda install graphviz`, or see https://graphviz.org/download/ - then run the demo again.")
+MIN_TEXT_PX = 9  # the smallest text a picture may show on screen; narrower screens scroll the picture
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-th{background:#f3f3f3}pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}
-img{max-width:100%;border:1px solid #eee}.note{background:#fff6d6;padding:.6em 1em;border-left:4px solid #e0b000}"""
+STYLE = """body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;
+line-height:1.45}h2{margin-top:2.2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;margin:1em 0;display:block;overflow-x:auto;max-width:100%}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}
+pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}
+.formula{font-family:ui-monospace,monospace;background:#f4f7fb;border-left:4px solid #4a78c2;padding:.5em 1em;
+overflow-x:auto;white-space:pre-wrap}
+figure{margin:1em 0}figure .scroll{overflow-x:auto;max-width:100%}figure img{max-width:100%;height:auto;
+border:1px solid #eee;display:block}figcaption{font-size:.92em;color:#444;margin-top:.3em}
+.note{background:#fff6d6;padding:.6em 1em;border-left:4px solid #e0b000}
+nav ol{columns:2;column-gap:2em}@media (max-width:600px){nav ol{columns:1}}"""
 
 
 @dataclass
@@ -38,21 +51,69 @@ class Written:
     graph_note: str = ""  # why the graphs are text, and how to get pictures
 
 
-def _esc(text: object) -> str:
+def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[str]], css_id: str) -> str:
-    cells = "".join(f"<th>{_esc(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table id="{_esc(css_id)}"><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>'
+def table(head: Sequence[str], rows: Sequence[Sequence[object]], css_id: str = "") -> str:
+    cells = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    ident = f' id="{esc(css_id)}"' if css_id else ""
+    return f"<table{ident}><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _img(name: str, alt: str) -> str:
-    return f'<p><img src="{_esc(name)}" alt="{_esc(alt)}"></p>'
+def compare(rows: Sequence[tuple[str, object, object]], rtol: float = 1e-9, atol: float = 1e-9) -> str:
+    """A table 'quantity | computed by tinygrad_edu | derived by hand | agree'."""
+    out = []
+    for name, ours, theirs in rows:
+        a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+        ok = a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+        out.append((name, fmt(a), fmt(b), "yes" if ok else "NO"))
+    return table(("quantity", "computed by tinygrad_edu", "derived by hand", "agree"), out)
 
 
-def _graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
+def fmt(a: object) -> str:
+    v = np.asarray(a, dtype=np.float64)
+    if v.ndim == 0:
+        return f"{float(v):.10g}"
+    return "[" + ", ".join(f"{x:.10g}" for x in v.ravel()) + "]"
+
+
+def formula(text: str) -> str:
+    return f'<p class="formula">{esc(text)}</p>'
+
+
+def picture_size(path: Path) -> tuple[float, float, float]:
+    """(width, height) in CSS pixels at the picture's own size (a 150 dpi PNG at its size in
+    inches, an SVG at its size in points), and the smallest text there in CSS pixels."""
+    if path.suffix == ".png":
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+        width, height = struct.unpack(">II", head[16:24])
+        from .viz.plots import DPI, FONT
+
+        css = 96 / DPI  # a CSS px is 1/96 inch: show the figure at its size in inches
+        return float(width) * css, float(height) * css, FONT * 96 / 72
+    svg = path.read_text(encoding="utf-8")
+    w = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+    h = re.search(r'<svg[^>]*\sheight="([\d.]+)pt"', svg)
+    fonts = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)] or [14.0]
+    px = 4 / 3  # Graphviz writes sizes in points, 1pt = 4/3 px
+    return (float(w.group(1)) * px if w else 600.0), (float(h.group(1)) * px if h else 400.0), min(fonts) * px
+
+
+def figure(out: Path, name: str, alt: str, caption: str = "") -> str:
+    """An image no narrower than the width at which its smallest text is MIN_TEXT_PX; on a
+    narrower screen the picture scrolls sideways inside its frame, the page does not."""
+    width, height, text_px = picture_size(out / name)
+    min_width = min(width, math.ceil(width * MIN_TEXT_PX / text_px))
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return (f'<figure><div class="scroll"><img src="{esc(name)}" alt="{esc(alt)}" width="{width:.0f}" '
+            f'height="{height:.0f}" style="min-width:{min_width}px" data-min-text-px="{text_px:.2f}"></div>'
+            f"{cap}</figure>")
+
+
+def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
     """The computation graph and the gradient-check view: SVG files, or text without `dot`."""
     from . import viz
 
@@ -61,93 +122,62 @@ def _graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
     loss.name = "loss"
     loss.backward()
     text = viz.graph_text(loss)
-    formula = -2.0 * result.X.T @ (result.y - result.X @ W.data)
+    formula_grad = -2.0 * result.X.T @ (result.y - result.X @ W.data)
     try:
-        graph_svg = viz.draw_graph(loss).pipe(format="svg")
-        check = viz.draw_gradcheck(result.loss, [Tensor(W.data, requires_grad=True, name="W")], expected=[formula])
+        graph_svg = viz.draw_graph(loss, rankdir="TB").pipe(format="svg")  # top to bottom: fits the page
+        check = viz.draw_gradcheck(result.loss, [Tensor(W.data, requires_grad=True, name="W")],
+                                   expected=[formula_grad], rankdir="TB")
         check_svg = check.pipe(format="svg")
     except (viz.DotNotFoundError, ImportError) as err:
         written.dot_found = False
         why = written.graph_note = INSTALL_DOT if isinstance(err, viz.DotNotFoundError) else str(err)
         (out / "graph.txt").write_text(text + "\n", encoding="utf-8")
         written.files.append(out / "graph.txt")
-        return (f'<p class="note" id="install-dot">{_esc(why)}</p><pre>{_esc(text)}</pre>'
+        return (f'<p class="note" id="install-dot">{esc(why)}</p><pre>{esc(text)}</pre>'
                 '<p>The same text is in <a href="graph.txt">graph.txt</a>.</p>', "")
     for name, svg in (("graph.svg", graph_svg), ("gradcheck.svg", check_svg)):
         (out / name).write_bytes(svg)
         written.files.append(out / name)
-    return (_img("graph.svg", "computation graph of the loss") + f"<details><summary>as text</summary>"
-            f"<pre>{_esc(text)}</pre></details>",
-            _img("gradcheck.svg", "the graph with each input coloured by its gradient check"))
+    return (figure(out, "graph.svg", "computation graph of the loss",
+                   "The computation graph of f(W): one box per tensor, one ellipse per op; W's box shows the "
+                   "gradient backward left in it.")
+            + f"<details><summary>the graph as text</summary><pre>{esc(text)}</pre></details>",
+            figure(out, "gradcheck.svg", "the graph with each input coloured by its gradient check",
+                   "The gradient check: W is green when autodiff agrees with central differences and with "
+                   "the hand formula."))
 
 
-def _plots(result: DemoResult, out: Path, written: Written) -> None:
-    """The contour plot with every path, the loss curves and the Armijo picture (PNG)."""
+def write_report(result: DemoResult, out_dir: str | Path) -> Written:
+    """Write index.html and its pictures into `out_dir` (created if needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import viz
+    from . import report_sections
 
-    runs = {r.name: r.history for r in result.rows if r.history is not None}
-    figures = {
-        "contour.png": lambda path: viz.plot_contour(result.loss, runs, minimizer=list(result.w_normal), path=path,
-                                                     title="f(W) = ||y - XW||^2 and every optimizer's path"),
-        "history.png": lambda path: viz.plot_history(runs, f_star=result.rows[0].final_loss, path=path),
-    }
-    if result.backtracking is not None and result.history("GD, backtracking") is not None:
-        hist, search = result.history("GD, backtracking"), result.backtracking
-        figures["line_search.png"] = lambda path: viz.plot_line_search(
-            hist, step=0, f=result.loss, search=search, path=path, title="backtracking, step 0: the Armijo test")
-    for name, draw in figures.items():
-        fig = draw(out / name)
-        plt.close(fig)
-        written.files.append(out / name)
-
-
-def write_report(result: DemoResult, out_dir: str | Path) -> Written:
-    """Write index.html and its pictures into `out_dir` (created if needed)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = Written(index=out / "index.html")
-    _plots(result, out, written)
-    graph_html, check_img = _graphs(result, out, written)
-    ne = np.array2string(result.w_normal, precision=6)
-    report = result.gradient_report
-    grad_rows = [(r.name, str(r.shape), f"{r.max_abs_error:.3e}", f"{r.max_rel_error:.3e}", "yes" if r.ok else "NO")
-                 for r in (report.rows if report else [])]
-    grad_rows.append(("W (autodiff vs central differences, gradcheck)", "(2,)", "-", "-",
-                      "yes" if result.gradcheck_ok else "NO"))
+    graph_html, check_html = graphs(result, out, written)
+    try:
+        sections = report_sections.build(result, out, written, graph_html, check_html)
+    finally:
+        plt.close("all")
+    toc = "".join(f'<li><a href="#{esc(slug)}">{esc(title)}</a></li>' for slug, title, _ in sections)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        "<title>tinygrad_edu demo: gradient descent end to end</title>", f"<style>{STYLE}</style></head><body>",
-        "<h1>Gradient descent, end to end</h1>",
-        f"<p>tinygrad_edu {_esc(__version__)} &middot; seed {result.seed} &middot; at most {result.steps} steps "
-        f"per optimizer &middot; every optimizer starts at W = {_esc(START)}.</p>",
-        "<h2>1. The data and the loss</h2>",
-        f"<p>Linear regression with {result.X.shape[0]} rows and 2 features (data.make_regression, the second "
-        "feature scaled by 1/3 so the bowl is elongated), and the lesson's loss "
-        "<code>f(W) = ||y - XW||^2</code>. Its Hessian is <code>2X^T X</code> with largest eigenvalue "
-        f"L = {result.lipschitz:.4g}, so a fixed step is stable for eps &lt; 2/L = {2 / result.lipschitz:.4g}.</p>",
-        "<h2>2. The computation graph</h2>", graph_html,
-        "<h2>3. Checking the gradient</h2>",
-        "<p>Autodiff's gradient against the hand-derived <code>-2X^T(y - XW)</code> "
-        "(<code>tge.compare_gradients</code>) and against central differences (<code>tge.gradcheck</code>).</p>",
-        _table(("check", "shape", "max abs error", "max rel error", "ok"), grad_rows, "gradient-check"),
-        f"<p>{_esc(result.gradcheck_message)}</p>", check_img,
-        "<h2>4. The comparison</h2>",
-        f"<p>The normal equation gives W = {_esc(ne)} in one solve; every other row is an iterative method "
-        f"stopped when ||grad f|| &lt; {TOL:g} or after the step limit.</p>",
-        _table(TABLE_HEAD, table_rows(result), "comparison"),
-        "<h2>5. The paths on the loss surface</h2>", _img("contour.png", "contours of f with every path"),
-        "<h2>6. Loss and gradient norm per step</h2>", _img("history.png", "loss curves"),
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>tinygrad_edu demo: from the normal equation to gradient descent</title>",
+        f"<style>{STYLE}</style></head><body>",
+        "<h1>From the normal equation to gradient descent</h1>",
+        f"<p>The lesson end to end, computed by tinygrad_edu {esc(__version__)} on this machine (seed "
+        f"{result.seed}). Each section gives the formula, the number tinygrad_edu computed next to the one "
+        "derived by hand, and a picture. Learning rates are written lr (the lesson's ε); h is the step of a "
+        "finite difference.</p>",
+        f'<nav id="contents"><h2>Contents</h2><ol>{toc}</ol></nav>',
+        *(f'<section id="{esc(slug)}"><h2>{esc(title)}</h2>{body}</section>' for slug, title, body in sections),
+        "</body></html>",
     ]
-    if (out / "line_search.png") in written.files:
-        parts += ["<h2>7. One backtracking step: the Armijo condition</h2>",
-                  "<p>From W with gradient g, backtracking tries eps = 1, 1/2, 1/4, ... and accepts the first "
-                  "with f(W - eps g) &le; f(W) - c eps ||g||^2 (the dotted line).</p>",
-                  _img("line_search.png", "the Armijo picture")]
-    parts.append("</body></html>")
     written.index.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return written
