@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -198,11 +199,11 @@ def plot_contour(
         if not grid:
             ax.clabel(cs, inline=True, fontsize=FONT - 1 if n > 1 else FONT, fmt="%.3g")
         shown = paths if not grid else [paths[i]]
-        if grid:
+        if grid:  # the other runs in grey, for comparison, when they stay inside the picture
             for k, r in paths:
-                if k != paths[i][0] and r.params is not None:
+                if k != paths[i][0] and r.params is not None and np.all((r.params >= lo) & (r.params <= hi)):
                     ax.plot(r.params[:, 0], r.params[:, 1], "-", color="#bbbbbb", linewidth=1, zorder=2)
-            ax.set_title(steps_label(paths[i][1]), color=color(paths[i][0]), fontsize=FONT)
+            ax.set_title(textwrap.fill(steps_label(paths[i][1]), 30), color=color(paths[i][0]), fontsize=FONT)
         for k, r in shown:
             assert r.params is not None
             p = r.params
