@@ -193,3 +193,5 @@ def test_demo_report_follows_the_lesson(report: tuple[subprocess.CompletedProces
     for setting in ("betas=(0.9, 0.999)", "alpha=0.99", "initial_accumulator_value=0"):
         assert setting in text, setting  # the adaptive methods' settings are stated
     assert "diverged" in text and "2/L" in text
+    if "graph.svg" in text:  # with `dot`: the backward pass as a stepper in the gradient section
+        assert 'id="backward-steps"' in chunks[SECTIONS.index("gradient")] and "tge-stepper" in text

@@ -16,12 +16,16 @@ DEFAULT_STEPS = 200
 QUICK_STEPS = 60
 
 DEMO_HELP = f"""\
-Run the lesson end to end on a built-in data set (linear regression, 2 features): the
-normal equation, gradient descent with a fixed step, backtracking and exact line search,
-Adam, RMSprop and AdaGrad. Prints a comparison table (final loss, distance to the
-normal-equation solution, steps, time) and writes an HTML report to DIR: the table, the
-computation graph, the gradient check, the contour plot with every optimizer's path, the
-loss curves and the Armijo picture of a backtracking step. Open DIR/index.html in a browser.
+Run the lesson "From the normal equation to gradient descent" end to end on a built-in data
+set (linear regression, 2 features): the normal equation, gradient descent with a fixed step,
+backtracking and exact line search, Adam, RMSprop and AdaGrad. Prints a comparison table
+(final loss, distance to the normal-equation solution, steps, time) and writes an HTML report
+to DIR that follows the lesson in eleven sections, each with its formula, the numbers
+tinygrad_edu computed next to the ones derived by hand, and pictures: the normal equation,
+the slope of x^2 at 2, the gradient (with the computation graph and the gradient check), the
+directional derivative, the update rule, the learning rate, the line searches (with the Armijo
+picture), the adaptive methods, minibatches, momentum, L1/L2 and a small neural network, the
+exercise, and the O(n^3) cost measured on this machine. Open DIR/index.html in a browser.
 
 Needs matplotlib ({INSTALL_VIZ}). Graphs are drawn with Graphviz's
 `dot` program when it is installed and shown as text otherwise.

@@ -35,7 +35,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}t
 pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}
 .formula{font-family:ui-monospace,monospace;background:#f4f7fb;border-left:4px solid #4a78c2;padding:.5em 1em;
 overflow-x:auto;white-space:pre-wrap}
-figure{margin:1em 0}figure .scroll{overflow-x:auto;max-width:100%}figure img{max-width:100%;height:auto;
+figure{margin:1em 0}.scroll{overflow-x:auto;max-width:100%}figure img{max-width:100%;height:auto;
 border:1px solid #eee;display:block}figcaption{font-size:.92em;color:#444;margin-top:.3em}
 .note{background:#fff6d6;padding:.6em 1em;border-left:4px solid #e0b000}
 nav ol{columns:2;column-gap:2em}@media (max-width:600px){nav ol{columns:1}}"""
@@ -120,6 +120,8 @@ def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
     W = Tensor(np.array(START), requires_grad=True, name="W")
     loss = result.loss(W)
     loss.name = "loss"
+    fresh = result.loss(Tensor(np.array(START), requires_grad=True, name="W"))  # for the backward steps
+    fresh.name = "loss"
     loss.backward()
     text = viz.graph_text(loss)
     formula_grad = -2.0 * result.X.T @ (result.y - result.X @ W.data)
@@ -128,6 +130,7 @@ def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
         check = viz.draw_gradcheck(result.loss, [Tensor(W.data, requires_grad=True, name="W")],
                                    expected=[formula_grad], rankdir="TB")
         check_svg = check.pipe(format="svg")
+        stepper = viz.draw_backward(fresh).stepper(title="The backward pass of f(W), step by step").html()
     except (viz.DotNotFoundError, ImportError) as err:
         written.dot_found = False
         why = written.graph_note = INSTALL_DOT if isinstance(err, viz.DotNotFoundError) else str(err)
@@ -141,7 +144,10 @@ def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
     return (figure(out, "graph.svg", "computation graph of the loss",
                    "The computation graph of f(W): one box per tensor, one ellipse per op; W's box shows the "
                    "gradient backward left in it.")
-            + f"<details><summary>the graph as text</summary><pre>{esc(text)}</pre></details>",
+            + f"<details><summary>the graph as text</summary><pre>{esc(text)}</pre></details>"
+            + "<p>Backprop walks the graph from the loss back to W; each step multiplies the upstream "
+            "gradient by the op's local derivative (Previous / Next, or the slider):</p>"
+            + f'<div class="scroll" id="backward-steps">{stepper}</div>',
             figure(out, "gradcheck.svg", "the graph with each input coloured by its gradient check",
                    "The gradient check: W is green when autodiff agrees with central differences and with "
                    "the hand formula."))

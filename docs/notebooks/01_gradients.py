@@ -66,8 +66,9 @@ viz.draw_graph(loss)
 
 # %% [markdown]
 # The backward pass, step by step: each frame runs one op's backward rule; the current op is
-# orange and every gradient that has arrived so far is filled in. Here the last frame, with
-# every gradient in place (index `frames[k]` for any other step).
+# orange and every gradient that has arrived so far is filled in. Step through the frames
+# with Previous / Next or the slider (`frames[k]` is frame k as a graph; `frames` alone shows
+# the same stepper).
 
 # %%
 a = Tensor(2.0, requires_grad=True, name="a")
@@ -75,7 +76,7 @@ c = a * a + a * Tensor(3.0, name="b")
 c.name = "c"
 frames = viz.draw_backward(c)
 print(len(frames), "frames; d c / d a = 2a + b =", 2 * 2.0 + 3.0)
-frames[len(frames) - 1]
+frames.stepper()
 
 # %% [markdown]
 # ## The directional derivative
