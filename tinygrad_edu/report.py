@@ -142,8 +142,8 @@ def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
         (out / name).write_bytes(svg)
         written.files.append(out / name)
     return (figure(out, "graph.svg", "computation graph of the loss",
-                   "The computation graph of f(W): one box per tensor, one ellipse per op; W's box shows the "
-                   "gradient backward left in it.")
+                   "The computation graph of f(W): one box per tensor, headed by the operation that made it "
+                   "(t3 = X @ W); W's box shows the gradient backward left in it.")
             + f"<details><summary>the graph as text</summary><pre>{esc(text)}</pre></details>"
             + "<p>Backprop walks the graph from the loss back to W; each step multiplies the upstream "
             "gradient by the op's local derivative (Previous / Next, or the slider):</p>"
