@@ -172,9 +172,9 @@ def test_contour_legend_and_demo_table_use_history_steps(tmp_path):
     W = Tensor([3.0, -1.0], requires_grad=True)
     hist = optim.minimize(lambda: (W * W).sum(), optim.SGD([W], lr=0.25), steps=100, tol=1e-6)
     fig = viz.plot_contour(lambda w: (w * w).sum(), {"sgd": hist})
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]  # the legend sits under the plot
     assert f"sgd ({hist.steps} steps)" in labels
-    result = demo.run_demo(steps=200, progress=False)
+    result = demo.run_demo(steps=200, progress=False, lesson=False)
     for row in result.rows[1:]:
         assert row.steps == row.history.steps
         assert row.steps == len(row.history) - (row.history.step_size[-1] == 0.0)

@@ -233,8 +233,8 @@ def adaptive(r: DemoResult, pic: Pictures) -> str:
         rows.append((n, shown, equations[n], runs[n].steps, f"{runs[n].loss[-1]:.10g}"))
     return (formula("each weight gets its own step: lr divided by the root of its squared gradients' history")
             + "<p>Adaptive methods scale each parameter's step by the history of its own gradients. Their "
-            "settings in this run (the last settings are the PyTorch defaults; m^ and v^ are Adam's bias-corrected "
-            "averages):</p>"
+            "settings in this run (lr chosen for this problem, the others PyTorch's defaults; m^ and v^ are Adam's "
+            "bias-corrected averages):</p>"
             + table(("method", "settings", "update", "steps", "final loss"), rows, "adaptive-settings")
             + pic("adaptive_paths.png", lambda p: viz.plot_contour(r.loss, runs, minimizer=list(r.w_normal),
                                                                   resolution=50, title="adaptive step sizes", path=p),
