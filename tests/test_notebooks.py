@@ -48,7 +48,6 @@ def test_history_is_a_short_summary(executed):
     assert len(nbs.text(cell)) < 200
 
 
-@pytest.mark.xfail(strict=True, reason="plots display twice until the plot functions return closed figures")
 @pytest.mark.parametrize("call", ["hist.plot()", "viz.plot_contour("])
 def test_plots_display_once(executed, call):
     assert len(nbs.images(nbs.cell_with(executed, call))) == 1
