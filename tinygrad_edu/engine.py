@@ -144,8 +144,15 @@ class Function:
             unlock()
 
     def check_unchanged(self) -> None:
-        """Raise if a tensor this node read was changed between the forward and the backward
-        pass: by an in-place op (its version moved on), or by `t.data = ...`."""
+        """Raise if this node cannot run its backward: its saved values were released by an
+        earlier backward, or a tensor it read was changed between the forward and the backward
+        pass (by an in-place op, whose version moved on, or by `t.data = ...`)."""
+        if self.released:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time, but its "
+                "saved values were already freed. Pass retain_graph=True to the first "
+                "backward() (or autograd.grad) if you need to backward twice."
+            )
         if self.epoch != _epoch:  # some in-place op ran since this node was recorded
             for i, t in enumerate(self.inputs):
                 vc = t._vc
@@ -454,28 +461,17 @@ def run_backward(
             g: Any = pending.pop(id(t), None)
             if g is None:
                 continue
-            if t._hooks:
-                hooked = _run_hooks(t, _as_tensor(g))
-                g = hooked.data if arrays else hooked
-            if wanted is not None:
-                if id(t) in wanted:
-                    results[wanted[id(t)]] = _as_tensor(g)
-            elif t._retains_grad:
-                _accumulate(t, _as_tensor(g), create_graph, stored)
+            if t._hooks or t._retains_grad or wanted is not None:  # rare: hooks, retain_grad, autograd.grad
+                g = _visit(t, g, arrays, wanted, results, create_graph, stored)
             node = t.grad_fn
             assert node is not None
-            if node.released:
-                raise RuntimeError(
-                    f"{node.name}: trying to backward through the graph a second time, but its "
-                    "saved values were already freed. Pass retain_graph=True to the first "
-                    "backward() (or autograd.grad) if you need to backward twice."
-                )
-            if node.locked or node.epoch != _epoch:
+            if node.released or node.locked or node.epoch != _epoch:  # rare: raise if it cannot run
                 node.check_unchanged()
+            # The chain rule: the op's VJP turns dL/dt into dL/d(input) for each input ...
             in_grads: tuple[Any, ...] = node.backward(g if node.array_backward or not arrays else _as_tensor(g))
             if anomaly:
                 _check_anomaly(node, in_grads)
-            for inp, ig in zip(node.inputs, in_grads):
+            for inp, ig in zip(node.inputs, in_grads):  # ... and the paths into one input add up
                 if ig is None or not inp.requires_grad:
                     continue
                 if arrays and isinstance(ig, _t.Tensor):
@@ -526,6 +522,28 @@ def _as_tensor(g: Any) -> Tensor:
     if isinstance(g, _t.Tensor):
         return g
     return _t.Tensor._wrap(g if type(g) is np.ndarray else np.asarray(g), False, None)
+
+
+def _visit(
+    t: Tensor,
+    g: Any,
+    arrays: bool,
+    wanted: dict[int, int] | None,
+    results: list[Tensor | None],
+    create_graph: bool,
+    stored: set[int],
+) -> Any:
+    """What happens to a non-leaf's gradient besides flowing on: its hooks (which may replace
+    it), `autograd.grad` collecting it, `retain_grad()` keeping it in `.grad`."""
+    if t._hooks:
+        hooked = _run_hooks(t, _as_tensor(g))
+        g = hooked.data if arrays else hooked
+    if wanted is not None:
+        if id(t) in wanted:
+            results[wanted[id(t)]] = _as_tensor(g)
+    elif t._retains_grad:
+        _accumulate(t, _as_tensor(g), create_graph, stored)
+    return g
 
 
 def _run_hooks(t: Tensor, g: Tensor) -> Tensor:
