@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import enable_grad, no_grad, run_backward
+from .engine import enable_grad, forward_level, no_grad, run_backward
 from .tensor import Tensor
 
 
@@ -52,6 +52,49 @@ def _numerical(f: Callable[..., Tensor], xs: list[Tensor], i: int, v: np.ndarray
         x.data = base
 
 
+def _directional(f: Callable[..., Tensor], xs: list[Tensor], i: int, u: np.ndarray, eps: float) -> np.ndarray:
+    """J u for the tangent u of input i by central differences along u:
+    (f(x + eps u) - f(x - eps u)) / 2 eps, on every element of the output."""
+    x = xs[i]
+    base = x.data
+    values = []
+    try:
+        with no_grad():
+            for step in (eps, -eps):
+                x.data = base + step * u
+                values.append(np.asarray(f(*xs).data, dtype=np.float64))
+    finally:
+        x.data = base
+    return (values[0] - values[1]) / (2 * eps)
+
+
+def _tangent(f: Callable[..., Tensor], xs: list[Tensor], i: int, u: np.ndarray) -> np.ndarray:
+    """J u for the tangent u of input i, by forward mode (each op's jvp)."""
+    x = xs[i]
+    with forward_level() as level:
+        saved = x._tangent, x._tlevel
+        x._tangent, x._tlevel = Tensor(u), level
+        try:
+            with enable_grad():
+                out = f(*xs)
+            tangent = out._tangent if out._tlevel == level else None  # (out may be x itself)
+        finally:
+            x._tangent, x._tlevel = saved
+    if tangent is None:
+        return np.zeros(out.shape)  # the output does not depend on this input
+    return np.asarray(tangent.data, dtype=np.float64)
+
+
+def _worst(actual: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> tuple[Any, int, int] | None:
+    """(index of the worst element, number outside the tolerance, size), or None if all agree."""
+    bad = np.abs(actual - expected) > atol + rtol * np.abs(expected)
+    if not bad.any():
+        return None
+    err = np.where(bad, np.abs(actual - expected), -1.0)
+    j = np.unravel_index(int(np.argmax(err)), err.shape)
+    return tuple(int(k) for k in j), int(bad.sum()), bad.size
+
+
 def gradcheck(
     f: Callable[..., Tensor],
     inputs: Tensor | Sequence[Tensor],
@@ -60,12 +103,20 @@ def gradcheck(
     rtol: float = 1e-3,
     raise_exception: bool = True,
     seed: int = 0,
+    check_forward_ad: bool = True,
 ) -> bool:
-    """Compare the backward pass of f with central differences (f(x+e) - f(x-e)) / 2e, in
-    float64, for every element of every input that requires grad. A non-scalar output is
-    contracted with a random upstream gradient (seeded). Passes when
-    |autodiff - numeric| <= atol + rtol |numeric| everywhere; otherwise names the input, the
-    worst element and both values."""
+    """Compare the derivatives of f with central differences (f(x+e) - f(x-e)) / 2e, in
+    float64, for every element of every input that requires grad: reverse mode (backward)
+    and, unless check_forward_ad=False, forward mode (each op's jvp), as PyTorch's gradcheck
+    with check_forward_ad=True and JAX's check_grads(modes=("fwd", "rev")) do.
+
+    Reverse mode: a non-scalar output is contracted with a random upstream gradient v
+    (seeded), and v^T J is compared with central differences, element by element of the
+    input. Forward mode: for each input, a random tangent u (seeded) gives J u by one
+    forward pass, compared element by element of the output with central differences along
+    u, (f(x + eps u) - f(x - eps u)) / 2 eps.
+    Passes when |autodiff - numeric| <= atol + rtol |numeric| everywhere; otherwise names the
+    input, the worst element, both values and the rule (backward or jvp) to look at."""
     given = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if any(isinstance(t, Tensor) and t.dtype == np.float32 for t in given):
         warnings.warn(
@@ -83,26 +134,54 @@ def gradcheck(
         raise ValueError("gradcheck: no input requires grad; create them with requires_grad=True.")
     with enable_grad():
         out = f(*xs)
-    v = np.random.default_rng(seed).standard_normal(out.shape)
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(out.shape)
     grads = run_backward([out], [Tensor(v)], False, False, [xs[i] for i in check])
     assert grads is not None
     for i, g in zip(check, grads):
         analytic = g.data if g is not None else np.zeros(xs[i].shape)
         numeric = _numerical(f, xs, i, v, eps)
-        bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
-        if bad.any():
+        found = _worst(analytic, numeric, atol, rtol)
+        if found is not None:
             if not raise_exception:
                 return False
-            err = np.where(bad, np.abs(analytic - numeric), -1.0)
-            j = np.unravel_index(int(np.argmax(err)), err.shape)
-            label = f"input {i}" + (f" ({xs[i].name!r})" if xs[i].name else "")
+            j, count, size = found
             raise GradcheckError(
-                f"gradcheck: the gradient of {label}, shape {xs[i].shape}, disagrees at "
-                f"element {tuple(int(k) for k in j)}: autodiff {float(analytic[j]):.10g}, central "
-                f"differences {float(numeric[j]):.10g} ({int(bad.sum())} of {bad.size} elements outside "
+                f"gradcheck: the gradient of {_label(xs, i)}, shape {xs[i].shape}, disagrees at "
+                f"element {j}: autodiff {float(analytic[j]):.10g}, central "
+                f"differences {float(numeric[j]):.10g} ({count} of {size} elements outside "
                 f"atol={atol}, rtol={rtol}). Check that op's backward rule."
             )
+    if not check_forward_ad:
+        return True
+    for i in check:
+        u = rng.standard_normal(xs[i].shape)
+        try:
+            analytic = _tangent(f, xs, i, u)
+        except NotImplementedError as err:
+            raise NotImplementedError(
+                f"{err} (gradcheck checks forward mode too; pass check_forward_ad=False to check "
+                "backward only)"
+            ) from err
+        numeric = _directional(f, xs, i, u, eps)
+        found = _worst(analytic, numeric, atol, rtol)
+        if found is not None:
+            if not raise_exception:
+                return False
+            j, count, size = found
+            raise GradcheckError(
+                f"gradcheck: forward mode disagrees with central differences for {_label(xs, i)}, "
+                f"shape {xs[i].shape}: with a random tangent u of that input, the output's tangent "
+                f"J u at output element {j} is {float(analytic[j]):.10g} by jvp, "
+                f"{float(numeric[j]):.10g} by central differences ({count} of {size} elements "
+                f"outside atol={atol}, rtol={rtol}). The backward pass agrees, so check that op's "
+                "jvp rule."
+            )
     return True
+
+
+def _label(xs: list[Tensor], i: int) -> str:
+    return f"input {i}" + (f" ({xs[i].name!r})" if xs[i].name else "")
 
 
 @dataclass

@@ -366,12 +366,42 @@ def _forward_tangent(ctx: Function, out: Tensor) -> None:
         return
     STATE.fw_level = 0  # the tangent rule itself is first order: no tangents of tangents
     try:
-        tan = ctx.jvp(*tangents)  # None for an input without a tangent: it contributes nothing
+        if ctx.array_backward:  # a built-in op
+            tan = ctx.jvp(*tangents)  # None for an input without a tangent: it contributes nothing
+        else:
+            tan = _user_tangent(ctx, tangents, out)
         if tan.shape != out.shape:
             tan = tan.broadcast_to(out.shape)
     finally:
         STATE.fw_level = level
     out._tangent, out._tlevel = tan, level
+
+
+def _user_tangent(ctx: Function, tangents: list[Tensor | None], out: Tensor) -> Tensor:
+    """Run the jvp of an op defined outside the package, holding it to the op contract."""
+    jvp = getattr(ctx, "jvp", None)
+    if jvp is None:
+        raise NotImplementedError(
+            f"{type(ctx).__name__} defines no jvp, so forward mode (tge.jvp, "
+            "directional_derivative, hvp, hessian, ExactLineSearch) cannot pass a tangent through "
+            "it. Add `def jvp(self, *tangents)` returning the output's tangent from the inputs' "
+            "tangents (None for an input without one), next to its backward; see "
+            "docs/adding-an-op.md."
+        )
+    tan = jvp(*tangents)
+    if isinstance(tan, (np.ndarray, np.generic, int, float)):
+        tan = _t.Tensor(np.asarray(tan, dtype=out.dtype))
+    if not isinstance(tan, _t.Tensor):
+        raise RuntimeError(
+            f"{type(ctx).__name__}.jvp returned {type(tan).__name__}, not a Tensor: it must "
+            f"return the output's tangent, a Tensor of the output's shape {out.shape}."
+        )
+    if tan.shape != out.shape and not _reducible(out.shape, tan.shape):
+        raise RuntimeError(
+            f"{type(ctx).__name__}.jvp returned a tangent of shape {tan.shape} for an output of "
+            f"shape {out.shape}: return the output's tangent, with the output's shape."
+        )
+    return tan
 
 
 _next_level = iter(range(1, 1 << 62))
@@ -469,6 +499,8 @@ def run_backward(
                 node.check_unchanged()
             # The chain rule: the op's VJP turns dL/dt into dL/d(input) for each input ...
             in_grads: tuple[Any, ...] = node.backward(g if node.array_backward or not arrays else _as_tensor(g))
+            if not node.array_backward:  # an op defined outside the package: hold it to the contract
+                in_grads = _checked_gradients(node, in_grads)
             if anomaly:
                 _check_anomaly(node, in_grads)
             for inp, ig in zip(node.inputs, in_grads):  # ... and the paths into one input add up
@@ -501,6 +533,53 @@ def run_backward(
             else:
                 _accumulate(leaf, g, create_graph, stored)
     return results if inputs is not None else None
+
+
+def _reducible(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """True when an array of `shape` sums down to `target` (target broadcasts to shape)."""
+    if len(shape) < len(target):
+        return False
+    return all(t == 1 or t == s for t, s in zip(reversed(target), reversed(shape)))
+
+
+def _checked_gradients(node: Function, in_grads: Any) -> tuple[Any, ...]:
+    """The op contract for a backward written outside the package: one gradient per input
+    (None allowed), each a Tensor or an array whose shape sums down to its input's."""
+    op = f"{type(node).__name__}.backward"
+    inputs = node.inputs
+    if not isinstance(in_grads, (tuple, list)):
+        if len(inputs) == 1:  # a lone gradient for a lone input, as PyTorch accepts
+            in_grads = (in_grads,)
+        else:
+            raise RuntimeError(
+                f"{op} returned a single {type(in_grads).__name__} for {len(inputs)} inputs: "
+                "return a tuple with one gradient per input, in order (None for an input "
+                "that needs no gradient)."
+            )
+    if len(in_grads) != len(inputs):
+        shapes = ", ".join(str(t.shape) for t in inputs)
+        raise RuntimeError(
+            f"{op} returned {len(in_grads)} gradient(s) for {len(inputs)} input(s) of shapes "
+            f"{shapes}: return a tuple with one gradient per input, in order (None for an "
+            "input that needs no gradient)."
+        )
+    checked = []
+    for k, (inp, ig) in enumerate(zip(inputs, in_grads)):
+        if isinstance(ig, (np.generic, int, float)):
+            ig = np.asarray(ig, dtype=inp.data.dtype)
+        if ig is not None and not isinstance(ig, (_t.Tensor, np.ndarray)):
+            raise RuntimeError(
+                f"{op} returned {type(ig).__name__} as the gradient of input {k}: return a "
+                f"Tensor of the input's shape {inp.shape} (or None)."
+            )
+        if ig is not None and ig.shape != inp.shape and not _reducible(ig.shape, inp.shape):
+            raise RuntimeError(
+                f"{op} returned a gradient of shape {ig.shape} for input {k} of shape "
+                f"{inp.shape}; a gradient must have its input's shape (or a shape the input "
+                "broadcasts to, which the engine sums down to it). Check that formula."
+            )
+        checked.append(ig)
+    return tuple(checked)
 
 
 @contextlib.contextmanager
