@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,16 +85,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only n = {QUICK} (for tests)")
     parser.add_argument("--out", type=Path, default=None, help="save normal_vs_gd.png here (default: don't save)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS threads (default 1: steadier timings on a shared machine; needs threadpoolctl)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads (default 1: steadier timings on a shared machine); needs threadpoolctl: "
+                             'pip install threadpoolctl, or pip install "tinygrad_edu[bench]"')
     args = parser.parse_args()
     try:
         from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-        threads = str(args.threads)
     except ImportError:
-        threads = "the BLAS default (pip install threadpoolctl to set it)"
+        install = 'pip install threadpoolctl (or pip install "tinygrad_edu[bench]")'
+        if args.threads is not None:
+            parser.error(f"--threads {args.threads} needs threadpoolctl to set the number of BLAS threads: {install}")
+        print(f"note: threadpoolctl is not installed, so BLAS runs with its default number of threads and "
+              f"timings are noisier on a shared machine; for single-threaded timings: {install}", file=sys.stderr)
+        threads = "the BLAS default (threadpoolctl not installed)"
+    else:
+        threadpool_limits(1 if args.threads is None else args.threads)
+        threads = str(1 if args.threads is None else args.threads)
 
     sizes = QUICK if args.quick else FULL
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "

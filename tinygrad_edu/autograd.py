@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad, run_backward
+from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad, no_graph_hint, run_backward
 from .tensor import Tensor
 
 __all__ = ["grad", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly"]
@@ -34,7 +34,9 @@ def grad(
     seeds = []
     for i, (o, g) in enumerate(zip(outs, gos)):
         if not o.requires_grad:
-            raise RuntimeError(f"autograd.grad: output {i} does not require grad and has no grad_fn.")
+            raise RuntimeError(
+                f"autograd.grad: output {i} does not require grad and has no grad_fn. {no_graph_hint(o)}"
+            )
         if g is None:
             if o.size != 1:
                 raise RuntimeError(

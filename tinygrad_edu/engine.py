@@ -194,13 +194,20 @@ class Function:
             raise type(e)(f"{cls.__name__}: cannot apply to operands of shapes {shapes}: {e}.{hint}") from e
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        requires = False
+        requires = untracked = False
         if STATE.grad_enabled:
             for t in inputs:
                 if t.requires_grad:
                     requires = True
                     break
+        else:  # no_grad: remember when a graph would have been recorded, for backward's error
+            for t in inputs:
+                if t.requires_grad or t._untracked:
+                    untracked = True
+                    break
         out = _t.Tensor._wrap(data, requires, ctx if requires else None)
+        if untracked:
+            out._untracked = True
         if requires:
             # Mutation safety: arrays the backward pass will read must not change under it.
             data.setflags(write=False)  # an op result in a graph is read-only for good
@@ -264,6 +271,22 @@ def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return mark
+
+
+def no_graph_hint(t: Tensor) -> str:
+    """Why `t` has no graph to backpropagate through, and what to do about it."""
+    if t._untracked:
+        return (
+            "It was computed under no_grad() (a `with tge.no_grad():` block or a function "
+            "decorated with it) from tensors that require grad, so no graph was recorded. "
+            "Compute the loss outside no_grad; keep no_grad for evaluation and parameter updates."
+        )
+    if not STATE.grad_enabled:
+        return (
+            "Grad mode is off here (inside no_grad()), so ops record no graph: compute the loss "
+            "outside the no_grad block, from inputs created with requires_grad=True."
+        )
+    return "Create the inputs you differentiate with requires_grad=True."
 
 
 # ---------------------------------------------------------------- mutation safety

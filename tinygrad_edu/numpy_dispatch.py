@@ -240,6 +240,8 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.ndim: _values(np.ndim),
     np.size: _values(np.size),
     np.allclose: _values(np.allclose),
+    np.all: _values(np.all),
+    np.any: _values(np.any),
     np.isclose: _values(np.isclose),
     np.array_equal: _values(np.array_equal),
     np.array2string: _values(np.array2string),

@@ -110,6 +110,7 @@ class Tensor(TensorMethods, InPlaceMethods):
     _lockable: bool = True  # False for shared constants (engine.lock_leaf skips them)
     _vc: VersionCounter | None = None  # in-place changes (see inplace.py); None = version 0
     _grad: Tensor | None = None
+    _untracked: bool = False  # computed under no_grad from tensors that require grad
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
@@ -279,10 +280,25 @@ class Tensor(TensorMethods, InPlaceMethods):
     def __bool__(self) -> bool:
         if self.size != 1:
             raise ValueError(
-                f"The truth value of a tensor of shape {self.shape} is ambiguous; "
-                "use (t).all() or (t).any() on .data, or compare a single element."
+                f"The truth value of a tensor with {self.size} elements (shape {self.shape}) is "
+                "ambiguous: use t.any() (some element is nonzero) or t.all() (every element is), "
+                "as in `if (a > b).all():`, or test a single element, as in `if t[0] > 0:`."
             )
         return bool(self.data)
+
+    def all(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """True where every element over `axis` (all axes by default) is nonzero, as np.all
+        and torch.all: a bool tensor, which carries no gradient."""
+        axes = self._axes(axis, dim, "all")
+        return Tensor(np.all(self.data, axis=axes, keepdims=self._keep(keepdims, keepdim)))
+
+    def any(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
+            keepdim: bool | None = None) -> Tensor:
+        """True where some element over `axis` (all axes by default) is nonzero, as np.any
+        and torch.any: a bool tensor, which carries no gradient."""
+        axes = self._axes(axis, dim, "any")
+        return Tensor(np.any(self.data, axis=axes, keepdims=self._keep(keepdims, keepdim)))
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -319,7 +335,7 @@ class Tensor(TensorMethods, InPlaceMethods):
         if not self.requires_grad:
             raise RuntimeError(
                 f"backward(): this tensor (shape {self.shape}) does not require grad and has "
-                "no grad_fn. Create the inputs you differentiate with requires_grad=True."
+                f"no grad_fn. {engine.no_graph_hint(self)}"
             )
         if gradient is None:
             if self.size != 1:

@@ -21,6 +21,7 @@ where the integers number the parameters in the order the groups list them.
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable
@@ -61,6 +62,18 @@ def check_betas(betas: Any) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta} (must lie in [0, 1))")
 
 
+def _check_not_consumed(params: Any) -> None:
+    """A generator (model.parameters()) that was already iterated gives no or some parameters."""
+    if inspect.isgenerator(params) and inspect.getgeneratorstate(params) != inspect.GEN_CREATED:
+        how = "used up" if inspect.getgeneratorstate(params) == inspect.GEN_CLOSED else "partly used"
+        raise ValueError(
+            f"optimizer got a generator of parameters that was already {how}: "
+            "model.parameters() returns a generator, which yields each parameter once (list(), "
+            "a for loop, or another optimizer consumed it). Call model.parameters() again for "
+            "this optimizer, or keep a list: params = list(model.parameters())"
+        )
+
+
 # ---------------------------------------------------------------- the base class
 class Optimizer:
     """Base class: holds `param_groups` and `state`; subclasses define `_update`.
@@ -85,8 +98,16 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = ParamState()
         self.param_groups: list[ParamGroup] = []
+        _check_not_consumed(params)
         groups: list[Any] = list(params)
         if len(groups) == 0:
+            if iter(params) is params:  # an iterator: a generator such as model.parameters()
+                raise ValueError(
+                    "optimizer got an empty parameter list: the iterator it was given yielded "
+                    "nothing. model.parameters() returns a generator, which is used up after one "
+                    "pass (by list(), a for loop, or another optimizer). Call model.parameters() "
+                    "again for each optimizer, or keep a list: params = list(model.parameters())"
+                )
             raise ValueError(
                 "optimizer got an empty parameter list; pass model.parameters() or a non-empty "
                 "list of Tensors with requires_grad=True"
