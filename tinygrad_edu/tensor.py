@@ -280,9 +280,9 @@ class Tensor(TensorMethods, InPlaceMethods):
     def __bool__(self) -> bool:
         if self.size != 1:
             raise ValueError(
-                f"The truth value of a tensor with {self.size} elements (shape {self.shape}) is "
-                "ambiguous: use t.any() (some element is nonzero) or t.all() (every element is), "
-                "as in `if (a > b).all():`, or test a single element, as in `if t[0] > 0:`."
+                f"The truth value of a tensor of shape {self.shape} is ambiguous: use t.all() or "
+                "t.any() (is every element nonzero, is some element nonzero?), as in "
+                "`if (a > b).all():`, or test a single element, as in `if t[0] > 0:`."
             )
         return bool(self.data)
 
