@@ -56,7 +56,7 @@ def demo(out: Path, *extra: str, path: str | None = None) -> subprocess.Complete
 
 
 METHODS = ["normal equation", "GD, fixed step 1/L", "GD, backtracking", "GD, exact line search",
-           "Adam", "RMSprop", "AdaGrad"]  # fmt: skip
+           "Adam", "RMSprop", "AdaGrad", "conjugate gradient", "L-BFGS", "Newton"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_demo_prints_the_table(report: tuple[subprocess.CompletedProcess[str], P
         assert f"\n{method} " in proc.stdout
     assert "all gradients agree" in proc.stdout
     assert f"report written to {out / 'index.html'}" in proc.stdout
-    assert "6/6" not in proc.stderr  # --no-progress
+    assert "9/9" not in proc.stderr  # --no-progress
 
 
 def test_demo_reaches_the_normal_equation(report: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -84,6 +84,7 @@ def test_demo_reaches_the_normal_equation(report: tuple[subprocess.CompletedProc
     distances = {m: float(lines[m][len(m.split()) + 1]) for m in METHODS}
     assert distances["normal equation"] == 0.0
     assert distances["GD, exact line search"] < 1e-6 and distances["GD, backtracking"] < 1e-4
+    assert max(distances[m] for m in ("conjugate gradient", "L-BFGS", "Newton")) < 1e-6
     assert max(distances.values()) < 0.5, distances
 
 
@@ -107,7 +108,7 @@ def test_demo_without_dot(tmp_path: Path) -> None:
     empty.mkdir()
     proc = demo(tmp_path / "out", path=str(empty))  # with the progress bar
     assert proc.returncode == 0, proc.stderr
-    assert "6/6" in proc.stderr  # tqdm's bar over the six iterative methods
+    assert "9/9" in proc.stderr  # tqdm's bar over the nine iterative methods
     assert "apt-get install graphviz" in proc.stdout
     page = parse(tmp_path / "out" / "index.html")
     assert "install-dot" in page.ids

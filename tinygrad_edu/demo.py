@@ -92,6 +92,11 @@ def methods(lipschitz: float) -> dict[str, Callable[[list[Tensor]], optim.Optimi
         "Adam": lambda p: optim.Adam(p, lr=0.1),
         "RMSprop": lambda p: optim.RMSprop(p, lr=0.05),
         "AdaGrad": lambda p: optim.Adagrad(p, lr=1.0),
+        # beyond the gradient: one step is one iteration of each
+        "conjugate gradient": lambda p: optim.ConjugateGradient(p),
+        "L-BFGS": lambda p: optim.LBFGS(p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe",
+                                        tolerance_change=0.0),
+        "Newton": lambda p: optim.Newton(p),
     }
 
 
