@@ -24,10 +24,11 @@ def test_contour_plot_draws_second_order_paths():
     makers = {"Newton": optim.Newton, "conjugate gradient": optim.ConjugateGradient,
               "L-BFGS": lambda p: optim.LBFGS(p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe"),
               "steepest descent": optim.ExactLineSearch}
-    runs = {}
-    for name, make in makers.items():
+    def run(make):
         W = Tensor([-2.0, 4.0], requires_grad=True)
-        runs[name] = optim.minimize(lambda: f(W), make([W]), steps=30, tol=1e-8)
+        return optim.minimize(lambda: f(W), make([W]), steps=30, tol=1e-8)
+
+    runs = {name: run(make) for name, make in makers.items()}
     fig = viz.plot_contour(lambda w: f(Tensor(w)), runs)
     lines = [line for ax in fig.axes for line in ax.get_lines()]
     for name, hist in runs.items():
