@@ -3,6 +3,7 @@
 from . import autograd, data, losses, nn, optim, viz
 from .checks import GradcheckError, GradientReport, compare_gradients, gradcheck
 from .compiled import CompileError, compile
+from .creation import full_like, ones_like, rand_like, randn_like, zeros_like
 from .derivatives import (
     directional_derivative,
     grad,
@@ -15,14 +16,19 @@ from .derivatives import (
 )
 from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .functions import cat, matmul, maximum, minimum, stack, where
+from .indexing import cumprod, cumsum, gather, index_select
+from .linalg import einsum, norm
+from .movement import chunk, diag, flip, outer, roll, split, trace, tril, triu
 from .serialization import load, save
 from .tensor import Tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CompileError", "GradcheckError", "GradientReport", "Tensor", "autograd", "cat", "compare_gradients",
-    "compile", "data", "detect_anomaly", "directional_derivative", "enable_grad", "grad", "gradcheck", "hessian", "hvp",
-    "is_grad_enabled", "jacobian", "jvp", "load", "losses", "matmul", "maximum", "minimum", "nn",
-    "no_grad", "optim", "save", "stack", "tangent_of", "value_and_grad", "viz", "where",
+    "CompileError", "GradcheckError", "GradientReport", "Tensor", "autograd", "cat", "chunk", "compare_gradients",
+    "compile", "cumprod", "cumsum", "data", "detect_anomaly", "diag", "directional_derivative", "einsum",
+    "enable_grad", "flip", "full_like", "gather", "grad", "gradcheck", "hessian", "hvp", "index_select",
+    "is_grad_enabled", "jacobian", "jvp", "load", "losses", "matmul", "maximum", "minimum", "nn", "no_grad", "norm",
+    "ones_like", "optim", "outer", "rand_like", "randn_like", "roll", "save", "split", "stack", "tangent_of", "trace",
+    "tril", "triu", "value_and_grad", "viz", "where", "zeros_like",
 ]  # fmt: skip

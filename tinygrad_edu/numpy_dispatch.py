@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import functions
+from . import creation, functions, linalg, movement
 from . import tensor as _t
 
 if TYPE_CHECKING:
@@ -76,6 +76,15 @@ UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.sin: _unary(lambda a: a.sin()),
     np.cos: _unary(lambda a: a.cos()),
     np.tanh: _unary(lambda a: a.tanh()),
+    np.tan: _unary(lambda a: a.tan()),
+    np.log2: _unary(lambda a: a.log2()),
+    np.log1p: _unary(lambda a: a.log1p()),
+    np.expm1: _unary(lambda a: a.expm1()),
+    np.sign: _unary(lambda a: a.sign()),
+    np.floor: _unary(lambda a: a.floor()),
+    np.ceil: _unary(lambda a: a.ceil()),
+    np.trunc: _unary(lambda a: a.trunc()),
+    np.rint: _unary(lambda a: a.round()),
 }
 
 # Where a ufunc has no differentiable counterpart, the message says what to write instead.
@@ -204,6 +213,90 @@ def _argmin(a: Any, axis: int | None = None) -> Tensor:
     return _tensor(a).argmin(axis)
 
 
+def _round(a: Any, decimals: int = 0) -> Tensor:
+    if decimals:
+        raise TypeError("np.round(t, decimals) on a Tensor: only decimals=0 is supported (t.round()).")
+    return _tensor(a).round()
+
+
+def _cumsum(a: Any, axis: int | None = None) -> Tensor:
+    return _tensor(a).cumsum(axis)
+
+
+def _cumprod(a: Any, axis: int | None = None) -> Tensor:
+    return _tensor(a).cumprod(axis)
+
+
+def _flip(a: Any, axis: Any = None) -> Tensor:
+    t = _tensor(a)
+    return t.flip(tuple(range(t.ndim)) if axis is None else axis)
+
+
+def _roll(a: Any, shift: Any, axis: Any = None) -> Tensor:
+    return _tensor(a).roll(shift, axis)
+
+
+def _tile(a: Any, reps: Any) -> Tensor:
+    return _tensor(a).tile(reps)
+
+
+def _tril(m: Any, k: int = 0) -> Tensor:
+    return _tensor(m).tril(k)
+
+
+def _triu(m: Any, k: int = 0) -> Tensor:
+    return _tensor(m).triu(k)
+
+
+def _diag(v: Any, k: int = 0) -> Tensor:
+    return _tensor(v).diag(k)
+
+
+def _trace(a: Any) -> Tensor:
+    return _tensor(a).trace()
+
+
+def _outer(a: Any, b: Any) -> Tensor:
+    like = _first_tensor((a, b))
+    return _tensor(a, like).reshape(-1).outer(_tensor(b, like).reshape(-1))
+
+
+def _einsum(subscripts: str, *operands: Any) -> Tensor:
+    return linalg.einsum(subscripts, *operands)
+
+
+def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+    t = _tensor(x)
+    if ord is None or ord == "fro":
+        return t.norm(2, axis, keepdims)
+    if t.ndim > 1 and axis is None or isinstance(axis, tuple) and len(axis) > 1:
+        raise TypeError(f"np.linalg.norm(t, ord={ord!r}) of a matrix: only the Frobenius norm (ord=None) is supported.")
+    return t.norm(ord, axis, keepdims)
+
+
+def _pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0) -> Tensor:
+    """NumPy's pad_width ((before, after) per axis, or one pair or number for all) in PyTorch's order."""
+    t = _tensor(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (t.ndim, 2))
+    modes = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
+    if mode not in modes:
+        raise TypeError(f"np.pad(t, mode={mode!r}): Tensors pad with {sorted(modes)}.")
+    flat = [int(w) for pair in widths[::-1] for w in pair]
+    return movement.pad(t, flat, modes[mode], float(constant_values))
+
+
+def _zeros_like(a: Any, dtype: Any = None) -> Tensor:
+    return creation.zeros_like(a, dtype)
+
+
+def _ones_like(a: Any, dtype: Any = None) -> Tensor:
+    return creation.ones_like(a, dtype)
+
+
+def _full_like(a: Any, fill_value: float, dtype: Any = None) -> Tensor:
+    return creation.full_like(a, fill_value, dtype)
+
+
 def _values(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A query on the values (no gradient to keep): run NumPy's own function on the arrays."""
 
@@ -235,6 +328,24 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.broadcast_to: _broadcast_to,
     np.argmax: _argmax,
     np.argmin: _argmin,
+    np.round: _round,
+    np.around: _round,
+    np.cumsum: _cumsum,
+    np.cumprod: _cumprod,
+    np.flip: _flip,
+    np.roll: _roll,
+    np.tile: _tile,
+    np.tril: _tril,
+    np.triu: _triu,
+    np.diag: _diag,
+    np.trace: _trace,
+    np.outer: _outer,
+    np.einsum: _einsum,
+    np.linalg.norm: _norm,
+    np.pad: _pad,
+    np.zeros_like: _zeros_like,
+    np.ones_like: _ones_like,
+    np.full_like: _full_like,
     # queries on values: nothing to differentiate
     np.shape: _values(np.shape),
     np.ndim: _values(np.ndim),

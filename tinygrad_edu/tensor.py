@@ -14,7 +14,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import engine, inplace, ops
+from . import engine, inplace, movement, ops
 from .functions import matmul, where
 from .inplace import InPlaceMethods, VersionCounter
 from .tensor_methods import TensorMethods
@@ -600,13 +600,19 @@ class Tensor(TensorMethods, InPlaceMethods):
         """x - logsumexp(x) along `axis`, stable for large logits."""
         return self - self.logsumexp(axis if dim is None else dim, keepdims=True)
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        """Index of the largest value (an integer tensor, no gradient)."""
-        return Tensor(np.argmax(self.data, axis=axis))
+    def argmax(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """Index of the largest value, the first among ties (an integer tensor, no gradient)."""
+        axis = dim if axis is None else axis
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=self._keep(keepdims, keepdim)))
 
-    def argmin(self, axis: int | None = None) -> Tensor:
-        """Index of the smallest value (an integer tensor, no gradient)."""
-        return Tensor(np.argmin(self.data, axis=axis))
+    def argmin(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
+    ) -> Tensor:
+        """Index of the smallest value, the first among ties (an integer tensor, no gradient)."""
+        axis = dim if axis is None else axis
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=self._keep(keepdims, keepdim)))
 
     def astype(self, dtype: Any) -> Tensor:
         """The values converted to `dtype` (NumPy's astype); gradients convert back."""
@@ -645,9 +651,9 @@ class Tensor(TensorMethods, InPlaceMethods):
         axes[a], axes[b] = axes[b], axes[a]
         return ops.Transpose.apply(self, axes=tuple(axes))
 
-    def flatten(self) -> Tensor:
-        """A 1-D tensor of all elements (NumPy's flatten)."""
-        return self.reshape(self.size)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge axes start_dim..end_dim into one (PyTorch's flatten; all of them by default)."""
+        return movement.flatten(self, start_dim, end_dim)
 
     def squeeze(self, axis: Axis = None) -> Tensor:
         """Drop size-1 axes (only `axis` when given; it must have size 1)."""

@@ -14,17 +14,48 @@ from typing import Any
 import numpy as np
 
 from .. import engine
+from ..movement import pad
+from ..pointwise import elu, gelu, hardtanh, leaky_relu, log_sigmoid, mish, relu6, silu, softplus, softsign
 from ..tensor import Tensor
 
 __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "elu",
+    "gelu",
+    "hardtanh",
     "hinge_loss",
     "l1_penalty",
     "l2_penalty",
+    "leaky_relu",
+    "log_sigmoid",
+    "mish",
     "mse_loss",
+    "pad",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "softplus",
+    "softsign",
     "squared_error",
+    "tanh",
 ]
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); derivative 1 where x > 0, else 0."""
+    return x.relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))."""
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x)."""
+    return x.tanh()
 
 _REDUCTIONS = ("mean", "sum", "none")
 

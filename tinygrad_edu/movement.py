@@ -1,0 +1,205 @@
+"""Shape functions beyond tensor.py, with PyTorch's names and semantics: flatten(start, end),
+flip, roll, pad, repeat, tile, chunk, split, tril, triu, diag, trace, outer.
+
+All are compositions of primitives (indexing, reshape, broadcast, cat, where, scatter), so
+their gradients need no new rule: flipping is indexing with a reversed slice, so its gradient
+is G flipped back; repeating is broadcasting, so its gradient sums the copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import ops
+from . import tensor as _t
+from .functions import cat, where
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def _axis(t: Tensor, dim: int, op: str) -> int:
+    n = max(t.ndim, 1)
+    if not -n <= dim < n:
+        raise ValueError(f"{op}: dim {dim} is out of range for a tensor of shape {t.shape} (valid: {-n} to {n - 1}).")
+    return dim % n
+
+
+def _dims(dims: int | Sequence[int]) -> tuple[int, ...]:
+    return (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+
+
+def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes start_dim..end_dim (inclusive) into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
+    if t.ndim == 0:
+        return t.reshape(1)
+    s, e = _axis(t, start_dim, "flatten"), _axis(t, end_dim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {t.shape}.")
+    return t.reshape(t.shape[:s] + (int(np.prod(t.shape[s : e + 1])),) + t.shape[e + 1 :])
+
+
+def flip(t: Tensor, dims: int | Sequence[int]) -> Tensor:
+    """Reverse the order of elements along `dims`."""
+    index = [slice(None)] * t.ndim
+    for d in _dims(dims):
+        index[_axis(t, d, "flip")] = slice(None, None, -1)
+    return t[tuple(index)]
+
+
+def roll(t: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """Shift elements along `dims` by `shifts`, wrapping around (the whole flattened tensor when
+    dims is None, as PyTorch)."""
+    if dims is None:
+        return roll(t.reshape(-1), shifts, 0).reshape(t.shape)
+    shift_list, dim_list = _dims(shifts), _dims(dims)
+    if len(shift_list) != len(dim_list):
+        raise ValueError(f"roll: {len(shift_list)} shifts for {len(dim_list)} dims; give one shift per dim.")
+    out = t
+    for s, d in zip(shift_list, dim_list):
+        d = _axis(t, d, "roll")
+        n = t.shape[d]
+        s = int(s) % n if n else 0
+        if s:
+            lead = (slice(None),) * d
+            out = cat([out[lead + (slice(n - s, None),)], out[lead + (slice(0, n - s),)]], axis=d)
+    return out
+
+
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(t: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Pad the last len(pad) // 2 axes, PyTorch's order: (left, right) of the last axis first,
+    then of the one before, ... Modes: 'constant' (with `value`), 'reflect', 'replicate', 'circular'."""
+    if len(pad) % 2 or len(pad) // 2 > t.ndim:
+        raise ValueError(f"pad: {tuple(pad)} needs an even length of at most 2 * ndim = {2 * t.ndim}.")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {sorted(_PAD_MODES)}, got {mode!r}.")
+    widths = [(0, 0)] * t.ndim
+    for i in range(len(pad) // 2):
+        widths[t.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported; slice the tensor instead.")
+    if mode == "constant":
+        shape = tuple(n + lo + hi for n, (lo, hi) in zip(t.shape, widths))
+        inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(t.shape, widths))
+        out = ops.ScatterAdd.apply(t, index=inside, shape=shape)
+        if value != 0:
+            outside = np.full(shape, float(value), dtype=t.dtype)
+            outside[inside] = 0
+            out = out + _t.Tensor._wrap(outside, False, None)
+        return out
+    out = t
+    for d, (lo, hi) in enumerate(widths):
+        if lo or hi:
+            n = t.shape[d]
+            if mode == "reflect" and (lo >= n or hi >= n):
+                raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the axis size {n}.")
+            index = np.pad(np.arange(n), (lo, hi), mode=_PAD_MODES[mode])  # type: ignore[call-overload]
+            out = out[(slice(None),) * d + (index,)]
+    return out
+
+
+def repeat(t: Tensor, *sizes: Any) -> Tensor:
+    """PyTorch's repeat: tile the tensor sizes[i] times along axis i (leading new axes allowed)."""
+    reps = tuple(int(s) for s in (sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes))
+    if len(reps) < t.ndim:
+        raise ValueError(
+            f"repeat: {len(reps)} repeat counts for a tensor of {t.ndim} axes; give at least one per axis."
+        )
+    shape = (1,) * (len(reps) - t.ndim) + t.shape
+    inter = tuple(x for n in shape for x in (1, n))  # (1, n0, 1, n1, ...)
+    expanded = tuple(x for r, n in zip(reps, shape) for x in (r, n))  # (r0, n0, r1, n1, ...)
+    out = t.reshape(inter).broadcast_to(expanded)
+    return out.reshape(tuple(r * n for r, n in zip(reps, shape)))
+
+
+def tile(t: Tensor, reps: int | Sequence[int]) -> Tensor:
+    """NumPy's and PyTorch's tile: like repeat, with missing leading counts taken as 1."""
+    counts = _dims(reps)
+    return repeat(t, (1,) * (t.ndim - len(counts)) + tuple(counts))
+
+
+def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:
+    """Pieces along `dim`: of split_size each (the last may be smaller), or of the given sizes."""
+    d = _axis(t, dim, "split")
+    n = t.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}.")
+        sizes = [min(size, n - start) for start in range(0, n, size)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)}, but axis {d} of shape {t.shape} has {n}.")
+    out, start = [], 0
+    for s in sizes:
+        out.append(t[(slice(None),) * d + (slice(start, start + s),)])
+        start += s
+    return out
+
+
+def chunk(t: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
+    """`chunks` pieces along `dim` of ceil(n / chunks) each (fewer when they run out), as PyTorch."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}.")
+    n = t.shape[_axis(t, dim, "chunk")]
+    return split(t, max(-(-n // chunks), 1), dim)
+
+
+def _matrix_shape(t: Tensor, op: str) -> tuple[int, int]:
+    if t.ndim < 2:
+        raise ValueError(f"{op}: needs a matrix (or a batch of them), got shape {t.shape}.")
+    return t.shape[-2], t.shape[-1]
+
+
+def _triangle(t: Tensor, keep: np.ndarray) -> Tensor:
+    zero = _t.Tensor._wrap(np.zeros((), t.dtype), False, None)
+    return where(_t.Tensor._wrap(keep, False, None), t, zero)
+
+
+def tril(t: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle: entries (i, j) with j - i <= diagonal kept, the rest 0."""
+    n, m = _matrix_shape(t, "tril")
+    return _triangle(t, np.tri(n, m, diagonal, dtype=bool))
+
+
+def triu(t: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle: entries (i, j) with j - i >= diagonal kept, the rest 0."""
+    n, m = _matrix_shape(t, "triu")
+    return _triangle(t, ~np.tri(n, m, diagonal - 1, dtype=bool))
+
+
+def _diagonal_index(n: int, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(max(0, -k), min(n, m - k))
+    return rows, rows + k
+
+
+def diag(t: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D input: the square matrix with t on diagonal `diagonal`; 2-D input: that diagonal."""
+    if t.ndim == 1:
+        size = t.shape[0] + abs(diagonal)
+        index = _diagonal_index(size, size, diagonal)
+        return ops.ScatterAdd.apply(t, index=index, shape=(size, size))
+    if t.ndim == 2:
+        return t[_diagonal_index(t.shape[0], t.shape[1], diagonal)]
+    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {t.shape}.")
+
+
+def trace(t: Tensor) -> Tensor:
+    """The sum of the main diagonal of a matrix."""
+    if t.ndim != 2:
+        raise ValueError(f"trace: expects a matrix, got shape {t.shape}.")
+    return diag(t).sum()
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """The outer product of two vectors: out[i, j] = a[i] b[j]."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expects two 1-D tensors, got shapes {a.shape} and {b.shape}.")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
