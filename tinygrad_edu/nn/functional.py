@@ -14,17 +14,25 @@ from typing import Any
 import numpy as np
 
 from .. import engine
+from ..functions import where
 from ..movement import pad
 from ..pointwise import elu, gelu, hardtanh, leaky_relu, log_sigmoid, mish, relu6, silu, softplus, softsign
 from ..tensor import Tensor
+from .conv import avg_pool2d, conv1d, conv2d, max_pool2d
 
 __all__ = [
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "max_pool2d",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "elu",
     "gelu",
     "hardtanh",
     "hinge_loss",
+    "huber_loss",
+    "l1_loss",
     "l1_penalty",
     "l2_penalty",
     "leaky_relu",
@@ -150,12 +158,16 @@ def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
 
 
 @engine.composite("cross_entropy({a}, targets)", "(softmax({a}) - onehot)/{n}")
-def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy: loss_i = -log softmax(logits_i)[t_i] = logsumexp(logits_i) - logits_i[t_i].
 
     logits: (N, C) Tensor; targets: (N,) integer class indices (integral floats are accepted,
     since Tensor([0, 1]) is float64). d loss_i / d logits_i = softmax(logits_i) - onehot(t_i).
+    With label_smoothing = e the target is (1 - e) onehot + e / C (PyTorch's rule):
+    loss_i = (1 - e) (-log p_i[t_i]) + e mean_c (-log p_i[c]).
     """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
     _check_reduction("cross_entropy", reduction)
     logits = _tensor("cross_entropy", "logits", logits)
     if logits.ndim != 2:
@@ -168,8 +180,33 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean") -> Tens
     if isinstance(targets, Tensor):  # as an op on the targets, so that tge.compile follows them
         t = engine.no_grad_op(np.asarray, targets, dtype=np.int64)
     log_probs = logits.log_softmax(axis=1)
-    picked = log_probs[np.arange(n), t]
-    return _reduce("cross_entropy", -picked, reduction)
+    loss = -log_probs[np.arange(n), t]
+    if label_smoothing:
+        loss = loss * (1.0 - label_smoothing) - log_probs.mean(axis=1) * label_smoothing
+    return _reduce("cross_entropy", loss, reduction)
+
+
+@engine.composite("l1_loss({a}, {b})", "sign({a} - {b})/{n}", "-sign({a} - {b})/{n}")
+def l1_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: mean_i |pred_i - target_i|; d/d pred_i = sign(pred_i - target_i) / N."""
+    _check_reduction("l1_loss", reduction)
+    pred, target = _tensor("l1_loss", "pred", pred), _tensor("l1_loss", "target", target)
+    _same_shape("l1_loss", pred, target, ("pred", "target"))
+    return _reduce("l1_loss", (pred - target).abs(), reduction)
+
+
+@engine.composite("huber_loss({a}, {b})", "clip({a} - {b}, -delta, delta)/{n}", "-clip({a} - {b}, -delta, delta)/{n}")
+def huber_loss(pred: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = pred - target: quadratic near
+    0, linear (gradient +-delta) beyond delta."""
+    _check_reduction("huber_loss", reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    pred, target = _tensor("huber_loss", "pred", pred), _tensor("huber_loss", "target", target)
+    _same_shape("huber_loss", pred, target, ("pred", "target"))
+    d = pred - target
+    small = d.abs() < delta
+    return _reduce("huber_loss", where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
 
 
 @engine.composite("bce_with_logits({a}, {b})", "(sigmoid({a}) - {b})/{n}", "-{a}/{n}")

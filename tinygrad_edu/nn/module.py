@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..tensor import Tensor
+from .parameter import Parameter
 
 
 class IncompatibleKeys(NamedTuple):
@@ -34,10 +35,12 @@ class Module:
     training: bool
     _parameters: OrderedDict[str, Tensor]
     _modules: OrderedDict[str, Module]
+    _buffers: OrderedDict[str, Tensor]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ---- registration -----------------------------------------------------------------
@@ -49,7 +52,10 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() is called: "
                 f"call super().__init__() first in {type(self).__name__}.__init__"
             )
-        if isinstance(value, Tensor) and value.requires_grad:
+        buffers: OrderedDict[str, Tensor] = self.__dict__["_buffers"]
+        if name in buffers and isinstance(value, Tensor) and not isinstance(value, Parameter):
+            buffers[name] = value  # new values of a buffer (running statistics) stay registered
+        elif isinstance(value, Parameter) or isinstance(value, Tensor) and value.requires_grad:
             modules.pop(name, None)
             params[name] = value  # a reassigned name keeps its place, as in PyTorch
             value.name = name
@@ -62,7 +68,27 @@ class Module:
             modules.pop(name, None)
         object.__setattr__(self, name, value)
 
+    def register_buffer(self, name: str, tensor: Tensor) -> None:
+        """A Tensor that is part of the state but not learned (BatchNorm's running statistics):
+        it appears in state_dict() and load_state_dict(), not in parameters()."""
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor, got {type(tensor).__name__}")
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(qualified name, buffer) pairs, module by module."""
+        for mod_name, mod in self.named_modules(prefix):
+            for name, b in mod._buffers.items():
+                yield (f"{mod_name}.{name}" if mod_name else name), b
+
+    def buffers(self) -> Iterator[Tensor]:
+        return (b for _, b in self.named_buffers())
+
     def __delattr__(self, name: str) -> None:
+        self._buffers.pop(name, None)
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
@@ -142,8 +168,10 @@ class Module:
 
     # ---- state --------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Ordered mapping qualified name -> a copy of the parameter's array."""
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        """Ordered mapping qualified name -> a copy of the array of each parameter, then of each
+        buffer (PyTorch's names: a state dict loads into the same torch.nn modules)."""
+        named = list(self.named_parameters()) + list(self.named_buffers())
+        return OrderedDict((name, p.data.copy()) for name, p in named)
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from `state_dict` into the parameters (cast to each parameter's dtype).
@@ -157,6 +185,7 @@ class Module:
                 f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}"
             )
         own = dict(self.named_parameters())
+        own.update(self.named_buffers())
         missing = [k for k in own if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in own]
         errors: list[str] = []

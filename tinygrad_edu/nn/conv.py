@@ -1,0 +1,219 @@
+"""Convolution and pooling, PyTorch's semantics (cross-correlation, NCHW layout, weights
+(out_channels, in_channels / groups, *kernel)), written for NumPy speed.
+
+A convolution is im2col and one matrix product: `unfold` (ops_window.py) copies every
+receptive field into a row, (N * H_out * W_out, C * kh * kw), and that matrix times the
+flattened weights (C * kh * kw, out_channels) is the output. Its backward pass needs no rule
+of its own: the matrix product's rule gives the weights' gradient (rows^T @ G) and the rows'
+gradient (G @ W), and unfold's adjoint, fold, adds each row's gradient back onto the pixels it
+came from: that is a convolution of G with the flipped kernel ("transposed convolution").
+Pooling is unfold followed by a max or a mean over each window.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..data import SeedLike, _rng
+from ..ops_window import out_size, unfold
+from ..tensor import Tensor
+from .module import Module
+from .parameter import Parameter
+
+IntOr = int | Sequence[int]
+
+
+def _tuple(value: IntOr, d: int, name: str, op: str) -> tuple[int, ...]:
+    out = (int(value),) * d if isinstance(value, (int, np.integer)) else tuple(int(v) for v in value)
+    if len(out) != d:
+        raise ValueError(f"{op}: {name} must be an int or {d} ints, got {value!r}")
+    return out
+
+
+def _check_input(x: Tensor, d: int, op: str) -> None:
+    if x.ndim != d + 2:
+        axes = "(N, C, L)" if d == 1 else "(N, C, H, W)"
+        raise ValueError(f"{op}: expects input of shape {axes}, got {x.shape}; add a batch axis with unsqueeze(0)")
+
+
+def _convnd(
+    x: Tensor, weight: Tensor, bias: Tensor | None, stride: IntOr, padding: IntOr, dilation: IntOr, groups: int, d: int
+) -> Tensor:
+    op = f"conv{d}d"
+    _check_input(x, d, op)
+    if weight.ndim != d + 2:
+        raise ValueError(
+            f"{op}: weight must have shape (out_channels, in_channels / groups, *kernel), got {weight.shape}"
+        )
+    n, c = x.shape[:2]
+    o, cg = weight.shape[:2]
+    kernel = weight.shape[2:]
+    if c % groups or o % groups or cg * groups != c:
+        raise ValueError(
+            f"{op}: input has {c} channels and weight {weight.shape}: in_channels must equal "
+            f"weight.shape[1] * groups = {cg} * {groups}, and out_channels be divisible by groups"
+        )
+    s, p, dl = _tuple(stride, d, "stride", op), _tuple(padding, d, "padding", op), _tuple(dilation, d, "dilation", op)
+    out = tuple(out_size(x.shape[2 + i], kernel[i], s[i], p[i], dl[i]) for i in range(d))
+    if min(out) < 1:
+        raise ValueError(f"{op}: the kernel {kernel} (dilation {dl}) does not fit the padded input {x.shape}")
+    cols = unfold(x, kernel, s, dl, p)  # (N, *out, C, *kernel)
+    rows = n * int(np.prod(out))
+    k = cg * int(np.prod(kernel))
+    if groups == 1:
+        y = cols.reshape(rows, k) @ weight.reshape(o, k).T  # (rows, O): the one matrix product
+    else:  # one batched product over the groups
+        per_group = cols.reshape(rows, groups, k).transpose(1, 0, 2)  # (G, rows, k)
+        y = (per_group @ weight.reshape(groups, o // groups, k).transpose(0, 2, 1)).transpose(1, 0, 2)
+    y = y.reshape((n, *out, o))
+    if bias is not None:
+        y = y + bias
+    return y.transpose(0, d + 1, *range(1, d + 1))  # (N, O, *out)
+
+
+def conv2d(
+    input: Tensor,  # noqa: A002 - PyTorch's name
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOr = 1,
+    padding: IntOr = 0,
+    dilation: IntOr = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation: out[n, o, i, j] = bias[o] + sum over c, a, b of
+    weight[o, c, a, b] * input_padded[n, c, i * stride + a * dilation, j * stride + b * dilation]."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOr = 1,
+    padding: IntOr = 0,
+    dilation: IntOr = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation over (N, C, L): conv2d with one spatial axis."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def _windows(x: Tensor, kernel_size: IntOr, stride: IntOr | None, padding: IntOr, op: str, fill: float) -> Tensor:
+    _check_input(x, 2, op)
+    k = _tuple(kernel_size, 2, "kernel_size", op)
+    s = k if stride is None else _tuple(stride, 2, "stride", op)
+    p = _tuple(padding, 2, "padding", op)
+    if any(2 * pi > ki for pi, ki in zip(p, k)):
+        raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
+    n, c = x.shape[:2]
+    out = tuple(out_size(x.shape[2 + i], k[i], s[i], p[i], 1) for i in range(2))
+    cols = unfold(x, k, s, (1, 1), p, fill)  # (N, oh, ow, C, kh, kw)
+    return cols.reshape(n, out[0], out[1], c, k[0] * k[1])
+
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: IntOr,
+    stride: IntOr | None = None,
+    padding: IntOr = 0,
+) -> Tensor:
+    """The largest value in each window (stride defaults to the kernel size; padding is -inf).
+    The gradient goes to the first largest entry of each window, as in PyTorch."""
+    cols = _windows(input, kernel_size, stride, padding, "max_pool2d", -np.inf)
+    first_max = np.argmax(cols.data, axis=-1)
+    pick = (np.arange(cols.shape[-1]) == first_max[..., None]).astype(cols.dtype)  # one-hot, a constant
+    y = (cols * Tensor._wrap(pick, False, None)).sum(axis=-1)  # (N, oh, ow, C)
+    return y.transpose(0, 3, 1, 2)
+
+
+def avg_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: IntOr,
+    stride: IntOr | None = None,
+    padding: IntOr = 0,
+) -> Tensor:
+    """The mean of each window (stride defaults to the kernel size; zero padding counts)."""
+    cols = _windows(input, kernel_size, stride, padding, "avg_pool2d", 0.0)
+    return cols.mean(axis=-1).transpose(0, 3, 1, 2)
+
+
+class _ConvNd(Module):
+    d = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOr,
+        stride: IntOr = 1,
+        padding: IntOr = 0,
+        dilation: IntOr = 1,
+        groups: int = 1,
+        bias: bool = True,
+        seed: SeedLike = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels and out_channels must be divisible by groups={groups}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = _tuple(kernel_size, self.d, "kernel_size", name)
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        # PyTorch's default: kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias alike
+        fan_in = in_channels // groups * int(np.prod(self.kernel_size))
+        bound = 1.0 / math.sqrt(fan_in)
+        rng = _rng(name, seed)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(rng.uniform(-bound, bound, shape))
+        self.bias: Tensor | None = Parameter(rng.uniform(-bound, bound, out_channels)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _convnd(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups, self.d)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}, dilation={self.dilation}, groups={self.groups}, bias={self.bias is not None}"
+        )
+
+
+class Conv2d(_ConvNd):
+    """A 2-D convolution layer: weight (out, in / groups, kh, kw), bias (out,); PyTorch's init."""
+
+    d = 2
+
+
+class Conv1d(_ConvNd):
+    """A 1-D convolution layer: weight (out, in / groups, k), bias (out,); PyTorch's init."""
+
+    d = 1
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size: IntOr, stride: IntOr | None = None, padding: IntOr = 0) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def forward(self, x: Tensor) -> Tensor:
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(Module):
+    def __init__(self, kernel_size: IntOr, stride: IntOr | None = None, padding: IntOr = 0) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def forward(self, x: Tensor) -> Tensor:
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+__all__ = ["AvgPool2d", "Conv1d", "Conv2d", "MaxPool2d", "avg_pool2d", "conv1d", "conv2d", "max_pool2d"]
