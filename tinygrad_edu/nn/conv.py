@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..data import SeedLike, _rng
+from ..functions import where
 from ..ops_window import out_size, unfold
 from ..tensor import Tensor
 from .module import Module
@@ -124,8 +125,8 @@ def max_pool2d(
     The gradient goes to the first largest entry of each window, as in PyTorch."""
     cols = _windows(input, kernel_size, stride, padding, "max_pool2d", -np.inf)
     first_max = np.argmax(cols.data, axis=-1)
-    pick = (np.arange(cols.shape[-1]) == first_max[..., None]).astype(cols.dtype)  # one-hot, a constant
-    y = (cols * Tensor._wrap(pick, False, None)).sum(axis=-1)  # (N, oh, ow, C)
+    pick = np.arange(cols.shape[-1]) == first_max[..., None]  # one True per window, a constant
+    y = where(Tensor._wrap(pick, False, None), cols, 0.0).sum(axis=-1)  # (N, oh, ow, C)
     return y.transpose(0, 3, 1, 2)
 
 

@@ -170,8 +170,17 @@ class Module:
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Ordered mapping qualified name -> a copy of the array of each parameter, then of each
         buffer (PyTorch's names: a state dict loads into the same torch.nn modules)."""
-        named = list(self.named_parameters()) + list(self.named_buffers())
-        return OrderedDict((name, p.data.copy()) for name, p in named)
+        state: OrderedDict[str, np.ndarray] = OrderedDict()
+        seen: set[int] = set()
+        for mod_name, mod in self.named_modules():  # module by module: its parameters, then its buffers
+            prefix = mod_name + "." if mod_name else ""
+            for name, p in mod._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    state[prefix + name] = p.data.copy()
+            for name, b in mod._buffers.items():
+                state[prefix + name] = b.data.copy()
+        return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from `state_dict` into the parameters (cast to each parameter's dtype).
