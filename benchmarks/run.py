@@ -42,7 +42,7 @@ sys.path.insert(0, str(HERE))
 from child import MARKER  # noqa: E402
 from workloads.common import SIZES  # noqa: E402
 
-WORKLOADS = ["linreg", "mlp", "overhead", "deep", "moons", "memory"]
+WORKLOADS = ["linreg", "mlp", "overhead", "deep", "moons", "conv", "memory"]
 FRAMEWORKS = ["numpy", "tinygrad_edu", "tinygrad_edu_compile", "torch", "autograd", "mygrad", "micrograd"]
 PEERS = ["torch", "autograd", "mygrad", "micrograd"]
 BASELINE = "numpy"
@@ -346,6 +346,11 @@ def print_targets(tables: dict[str, Table], memory_ok: bool | None) -> None:
         us = compiled["time"] / tables["overhead"].size["ops"] * 1e6
         lines.append(f"overhead with compile: {us:.2f} us per op (target <= 2.00): "
                      f"{'met' if us <= 2.0 else 'MISSED'}")
+    ours, torch_row = row("conv", OURS), row("conv", "torch")
+    if ours and torch_row:
+        r = ours["time"] / torch_row["time"]
+        lines.append(f"conv: {fmt_time(ours['time'])} vs PyTorch {fmt_time(torch_row['time'])}, {r:.2f}x "
+                     f"(target <= 3x PyTorch): {'met' if r <= 3.0 else 'MISSED'}")
     if memory_ok is not None:
         lines.append(f"memory: flat peak and graph freed by refcounting: "
                      f"{'met' if memory_ok else 'MISSED'}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-WORKLOADS = ["linreg", "mlp", "overhead", "deep (200 ops)", "deep (2,000 ops)", "moons"]
+WORKLOADS = ["linreg", "mlp", "overhead", "deep (200 ops)", "deep (2,000 ops)", "moons", "conv"]
 
 
 @pytest.fixture(scope="module")

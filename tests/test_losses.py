@@ -246,5 +246,7 @@ def test_penalties_accept_a_module_and_an_empty_list():
 
 
 def test_losses_module_reexports_functional():
-    for name in F.__all__:
+    for name in losses.__all__:
         assert getattr(losses, name) is getattr(F, name)
+    loss_names = [n for n in F.__all__ if n.endswith(("_loss", "_penalty", "entropy", "_logits", "squared_error"))]
+    assert sorted(loss_names) == sorted(losses.__all__)

@@ -42,6 +42,10 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"points": 100, "sizes": [2, 16, 16, 1], "steps": 20, "alpha": 1e-4},
         "quick": {"points": 20, "sizes": [2, 16, 16, 1], "steps": 2, "alpha": 1e-4},
     },
+    "conv": {
+        "full": {"batch": 64, "hw": 28, "filters": 8, "kernel": 3},
+        "quick": {"batch": 4, "hw": 10, "filters": 2, "kernel": 3},
+    },
     "memory": {
         "full": {"steps": 10_000, "samples": 20},
         "quick": {"steps": 40, "samples": 4},
