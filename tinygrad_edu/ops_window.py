@@ -1,7 +1,8 @@
 """The primitive window ops behind convolution and pooling: Unfold (im2col) and its adjoint Fold.
 
-`Unfold` copies every window a kernel sees into one array of shape (N, *out, C, *kernel): a
-convolution is then one matrix product with the weights, pooling one reduction. It is linear,
+`Unfold` copies every window a kernel sees into one array of shape (N, C, *kernel, *out): a
+convolution is then one matrix product with the weights (the output comes out in NCHW
+order, with no transpose), pooling one reduction. It is linear,
 so its VJP is its adjoint `Fold`, which adds each window back where it came from (overlapping
 windows add up), and `Fold`'s VJP is `Unfold`. Both loop over the kernel's offsets (9 for a
 3x3 kernel), never over pixels; NumPy's `sliding_window_view` does the rest.
@@ -39,23 +40,22 @@ def _unfold(x: np.ndarray, kernel: Ints, stride: Ints, dilation: Ints, padding: 
     win = sliding_window_view(x, span, axis=tuple(range(2, 2 + d)))  # (N, C, *positions, *span)
     index = (slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)
     win = win[index + tuple(slice(None, None, dl) for dl in dilation)]  # (N, C, *out, *kernel)
-    order = (0, *range(2, 2 + d), 1, *range(2 + d, 2 + 2 * d))
-    return np.ascontiguousarray(win.transpose(order))  # (N, *out, C, *kernel)
+    order = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))
+    return np.ascontiguousarray(win.transpose(order))  # (N, C, *kernel, *out)
 
 
 def _fold(cols: np.ndarray, shape: Ints, kernel: Ints, stride: Ints, dilation: Ints, padding: Ints) -> np.ndarray:
     d = len(kernel)
     n, c = shape[:2]
     padded = tuple(s + 2 * p for s, p in zip(shape[2:], padding))
-    out_shape = cols.shape[1 : 1 + d]
+    out_shape = cols.shape[2 + d :]
     x = np.zeros((n, c) + padded, dtype=cols.dtype)
-    back = (0, 1 + d, *range(1, 1 + d))  # (N, *out, C) -> (N, C, *out)
     for offset in itertools.product(*[range(k) for k in kernel]):
         window = tuple(
             slice(o * dl, o * dl + s * (m - 1) + 1, s)
             for o, dl, s, m in zip(offset, dilation, stride, out_shape)
         )
-        x[(slice(None), slice(None)) + window] += cols[(Ellipsis,) + offset].transpose(back)
+        x[(slice(None), slice(None)) + window] += cols[(slice(None), slice(None)) + offset]
     crop = tuple(slice(p, p + s) for p, s in zip(padding, shape[2:]))
     return x[(slice(None), slice(None)) + crop]
 
@@ -73,7 +73,7 @@ def fold(cols: Any, shape: Ints, kernel: Ints, stride: Ints, dilation: Ints, pad
 
 
 class Unfold(Primitive):
-    """f(a)[n, *o, c, *k] = a_padded[n, c, *(o * stride + k * dilation)];  dA = Fold(G) (the adjoint)"""
+    """f(a)[n, c, *k, *o] = a_padded[n, c, *(o * stride + k * dilation)];  dA = Fold(G) (the adjoint)"""
 
     def forward(
         self, a: np.ndarray, kernel: Ints, stride: Ints, dilation: Ints, padding: Ints, pad_value: float
@@ -90,17 +90,17 @@ class Unfold(Primitive):
 
 
 class Fold(Primitive):
-    """f(c) = the sum of each window of c added back at its place (the adjoint of Unfold);  dC = Unfold(G)"""
+    """f(a) = each window of a added back at its place (the adjoint of Unfold);  dA = Unfold(G)"""
 
     def forward(
-        self, c: np.ndarray, shape: Ints, kernel: Ints, stride: Ints, dilation: Ints, padding: Ints
+        self, a: np.ndarray, shape: Ints, kernel: Ints, stride: Ints, dilation: Ints, padding: Ints
     ) -> np.ndarray:
         self.args = (kernel, stride, dilation, padding)
         self.shape = shape
-        return _fold(c, shape, kernel, stride, dilation, padding)
+        return _fold(a, shape, kernel, stride, dilation, padding)
 
     def backward(self, g: G) -> Grads:
         return (unfold(g, *self.args),)
 
-    def jvp(self, tc: Tensor) -> Tensor:
-        return fold(tc, self.shape, *self.args)
+    def jvp(self, ta: Tensor) -> Tensor:
+        return fold(ta, self.shape, *self.args)

@@ -2,11 +2,12 @@
 (out_channels, in_channels / groups, *kernel)), written for NumPy speed.
 
 A convolution is im2col and one matrix product: `unfold` (ops_window.py) copies every
-receptive field into a row, (N * H_out * W_out, C * kh * kw), and that matrix times the
-flattened weights (C * kh * kw, out_channels) is the output. Its backward pass needs no rule
-of its own: the matrix product's rule gives the weights' gradient (rows^T @ G) and the rows'
-gradient (G @ W), and unfold's adjoint, fold, adds each row's gradient back onto the pixels it
-came from: that is a convolution of G with the flipped kernel ("transposed convolution").
+receptive field into a column, (N, C * kh * kw, H_out * W_out), and the flattened weights
+(out_channels, C * kh * kw) times those columns is the output, already in NCHW order. Its
+backward pass needs no rule of its own: the matrix product's rule gives the weights' gradient
+(G @ columns^T, summed over the batch) and the columns' gradient (W^T @ G), and unfold's
+adjoint, fold, adds each column's gradient back onto the pixels it came from: that is a
+convolution of G with the flipped kernel ("transposed convolution").
 Pooling is unfold followed by a max or a mean over each window.
 """
 
@@ -61,18 +62,17 @@ def _convnd(
     out = tuple(out_size(x.shape[2 + i], kernel[i], s[i], p[i], dl[i]) for i in range(d))
     if min(out) < 1:
         raise ValueError(f"{op}: the kernel {kernel} (dilation {dl}) does not fit the padded input {x.shape}")
-    cols = unfold(x, kernel, s, dl, p)  # (N, *out, C, *kernel)
-    rows = n * int(np.prod(out))
+    cols = unfold(x, kernel, s, dl, p)  # (N, C, *kernel, *out)
     k = cg * int(np.prod(kernel))
-    if groups == 1:
-        y = cols.reshape(rows, k) @ weight.reshape(o, k).T  # (rows, O): the one matrix product
-    else:  # one batched product over the groups
-        per_group = cols.reshape(rows, groups, k).transpose(1, 0, 2)  # (G, rows, k)
-        y = (per_group @ weight.reshape(groups, o // groups, k).transpose(0, 2, 1)).transpose(1, 0, 2)
-    y = y.reshape((n, *out, o))
+    positions = int(np.prod(out))
+    if groups == 1:  # (O, k) @ (N, k, positions): the one matrix product, batched over N
+        y = weight.reshape(o, k) @ cols.reshape(n, k, positions)
+    else:  # each group's filters times its own channels' windows
+        y = weight.reshape(groups, o // groups, k) @ cols.reshape(n, groups, k, positions)
+    y = y.reshape((n, o, *out))
     if bias is not None:
-        y = y + bias
-    return y.transpose(0, d + 1, *range(1, d + 1))  # (N, O, *out)
+        y = y + bias.reshape((o,) + (1,) * d)
+    return y
 
 
 def conv2d(
@@ -111,8 +111,8 @@ def _windows(x: Tensor, kernel_size: IntOr, stride: IntOr | None, padding: IntOr
         raise ValueError(f"{op}: padding {p} must be at most half the kernel size {k}")
     n, c = x.shape[:2]
     out = tuple(out_size(x.shape[2 + i], k[i], s[i], p[i], 1) for i in range(2))
-    cols = unfold(x, k, s, (1, 1), p, fill)  # (N, oh, ow, C, kh, kw)
-    return cols.reshape(n, out[0], out[1], c, k[0] * k[1])
+    cols = unfold(x, k, s, (1, 1), p, fill)  # (N, C, kh, kw, oh, ow)
+    return cols.reshape(n, c, k[0] * k[1], out[0], out[1])
 
 
 def max_pool2d(
@@ -124,10 +124,10 @@ def max_pool2d(
     """The largest value in each window (stride defaults to the kernel size; padding is -inf).
     The gradient goes to the first largest entry of each window, as in PyTorch."""
     cols = _windows(input, kernel_size, stride, padding, "max_pool2d", -np.inf)
-    first_max = np.argmax(cols.data, axis=-1)
-    pick = np.arange(cols.shape[-1]) == first_max[..., None]  # one True per window, a constant
-    y = where(Tensor._wrap(pick, False, None), cols, 0.0).sum(axis=-1)  # (N, oh, ow, C)
-    return y.transpose(0, 3, 1, 2)
+    first_max = np.argmax(cols.data, axis=2)
+    window = np.arange(cols.shape[2]).reshape(1, 1, -1, 1, 1)
+    pick = window == first_max[:, :, None]  # one True per window, a constant
+    return where(Tensor._wrap(pick, False, None), cols, 0.0).sum(axis=2)
 
 
 def avg_pool2d(
@@ -138,7 +138,7 @@ def avg_pool2d(
 ) -> Tensor:
     """The mean of each window (stride defaults to the kernel size; zero padding counts)."""
     cols = _windows(input, kernel_size, stride, padding, "avg_pool2d", 0.0)
-    return cols.mean(axis=-1).transpose(0, 3, 1, 2)
+    return cols.mean(axis=2)
 
 
 class _ConvNd(Module):
