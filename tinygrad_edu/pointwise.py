@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from . import engine
 from . import ops_pointwise as P
 from .functions import where
 
@@ -52,6 +53,7 @@ def rsqrt(a: Tensor) -> Tensor:
     return P.Rsqrt.apply(a)
 
 
+@engine.composite("{a}.log2()", "1/({a}·log 2)")
 def log2(a: Tensor) -> Tensor:
     """log(a) / log(2); derivative 1 / (a log 2)."""
     return a.log() * (1.0 / math.log(2.0))
@@ -78,16 +80,19 @@ def erf(a: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------- activations
+@engine.composite("leaky_relu({a})", "1 if {a} > 0 else slope")
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a if a > 0 else negative_slope * a; derivative 1 or negative_slope (negative_slope at 0)."""
     return where(a > 0, a, a * negative_slope)
 
 
+@engine.composite("elu({a})", "1 if {a} > 0 else alpha·exp({a})")
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
     """a if a > 0 else alpha (exp(a) - 1); derivative 1 or alpha exp(a)."""
     return where(a > 0, a, expm1(a.clip(high=0.0)) * alpha)
 
 
+@engine.composite("gelu({a})", "Phi({a}) + {a}·phi({a})")
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     """a Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2; with approximate='tanh',
     Phi(a) ~ (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) / 2 (PyTorch's two forms)."""
@@ -99,11 +104,13 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
+@engine.composite("silu({a})", "s·(1 + {a}·(1 - s)), s = sigmoid({a})")
 def silu(a: Tensor) -> Tensor:
     """a sigmoid(a) (also called swish); derivative s (1 + a (1 - s)) with s = sigmoid(a)."""
     return a * a.sigmoid()
 
 
+@engine.composite("softplus({a})", "sigmoid(beta·{a})")
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta a)) / beta, and a itself where beta a > threshold (PyTorch's rule);
     derivative sigmoid(beta a), or 1 above the threshold."""
@@ -113,6 +120,7 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return where(z > threshold, a, stable * (1.0 / beta))
 
 
+@engine.composite("hardtanh({a})", "[low < {a} < high]")
 def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """a clamped to [min_val, max_val]; derivative 1 strictly inside, 0 outside and at the ends
     (PyTorch's convention; `clip` keeps the gradient at the ends)."""
@@ -124,16 +132,19 @@ def relu6(a: Tensor) -> Tensor:
     return hardtanh(a, 0.0, 6.0)
 
 
+@engine.composite("softsign({a})", "1/(1 + |{a}|)^2")
 def softsign(a: Tensor) -> Tensor:
     """a / (1 + |a|); derivative 1 / (1 + |a|)^2."""
     return a / (a.abs() + 1.0)
 
 
+@engine.composite("mish({a})", "tanh(sp) + {a}·sigmoid({a})·(1 - tanh(sp)^2), sp = softplus({a})")
 def mish(a: Tensor) -> Tensor:
     """a tanh(softplus(a))."""
     return a * softplus(a).tanh()
 
 
+@engine.composite("log_sigmoid({a})", "1 - sigmoid({a})")
 def log_sigmoid(a: Tensor) -> Tensor:
     """log(sigmoid(a)) = -softplus(-a), stable for large |a|; derivative 1 - sigmoid(a)."""
     return -softplus(-a, threshold=math.inf)
