@@ -93,6 +93,8 @@ def test_asarray_and_value_queries_return_arrays() -> None:
         (lambda t: np.sum(t, dtype=np.float32), ["np.sum", "dtype", "t.data"]),
         (lambda t: np.exp(t, where=A > 0), ["np.exp", "where"]),
         (lambda t: np.reshape(t, 6, order="F"), ["np.reshape", "order"]),
+        (lambda t: np.linalg.solve(t[:, :2], t[:, 2]), ["np.linalg.solve", "np.linalg.solve(t.data"]),
+        (lambda t: np.percentile(t, 50), ["np.percentile", "t.data"]),
     ],
 )
 def test_unsupported_calls_raise_type_error_naming_function_and_remedy(call: Any, words: list[str]) -> None:
@@ -107,6 +109,17 @@ def test_inplace_into_an_array_raises_instead_of_dropping_the_gradient() -> None
     with pytest.raises(TypeError, match="arr = arr \\+ t"):
         arr += Tensor(A, requires_grad=True)
     assert np.all(arr == 0)
+
+
+def test_copy_ravel_atleast_keep_the_gradient_and_predicates_give_bool_tensors() -> None:
+    t = Tensor(A, requires_grad=True)
+    (np.copy(t) * 2.0 + np.ravel(t).reshape(2, 3) + np.atleast_2d(t[0]) + np.atleast_1d(t.sum())).sum().backward()
+    np.testing.assert_allclose(t.grad.data, [[2 + 1 + 2 + 6] * 3, [2 + 1 + 6] * 3])  # type: ignore[union-attr]
+    assert np.atleast_2d(t[0]).shape == (1, 3) and np.atleast_1d(t.sum()).shape == (1,)
+    finite = np.isfinite(Tensor([1.0, np.inf, np.nan]))
+    assert isinstance(finite, Tensor) and finite.tolist() == [True, False, False]
+    counts, _ = np.histogram(t, bins=2)
+    assert counts.sum() == 6
 
 
 def test_comparisons_with_arrays_are_bool_tensors() -> None:

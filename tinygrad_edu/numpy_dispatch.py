@@ -49,6 +49,11 @@ def _unary(method: Callable[[Tensor], Tensor]) -> Callable[[Any], Tensor]:
     return lambda a: method(_tensor(a))
 
 
+def _predicate(ufunc: np.ufunc) -> Callable[[Any], Tensor]:
+    """A test of the values (isfinite, isnan): a bool tensor, nothing to differentiate."""
+    return lambda a: _t.Tensor._wrap(np.asarray(ufunc(np.asarray(a))), False, None)
+
+
 UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.add: _binary(lambda a, b: a + b),
     np.subtract: _binary(lambda a, b: a - b),
@@ -85,6 +90,11 @@ UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
     np.ceil: _unary(lambda a: a.ceil()),
     np.trunc: _unary(lambda a: a.trunc()),
     np.rint: _unary(lambda a: a.round()),
+    np.log10: _unary(lambda a: a.log() * (1.0 / np.log(10.0))),
+    np.isfinite: _predicate(np.isfinite),
+    np.isnan: _predicate(np.isnan),
+    np.isinf: _predicate(np.isinf),
+    np.signbit: _predicate(np.signbit),
 }
 
 # Where a ufunc has no differentiable counterpart, the message says what to write instead.
@@ -116,13 +126,13 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: d
     return op(*inputs)
 
 
-def _method_hint(name: str) -> str:
-    """What to use instead of the NumPy function `name`."""
+def _method_hint(name: str, qualified: str = "") -> str:
+    """What to use instead of the NumPy function `name` (`qualified`: as the user typed it)."""
     if hasattr(_t.Tensor, name) and not name.startswith("_"):
         return f"use the method t.{name}(...), which keeps the gradient"
     return (
-        f"there is no differentiable {name} for Tensors; use np.{name}(t.data, ...) (np.asarray(t)) "
-        "for plain values without a gradient"
+        f"there is no differentiable {name} for Tensors; use {qualified or 'np.' + name}(t.data, ...) "
+        "(np.asarray(t)) for plain values without a gradient"
     )
 
 
@@ -297,6 +307,33 @@ def _full_like(a: Any, fill_value: float, dtype: Any = None) -> Tensor:
     return creation.full_like(a, fill_value, dtype)
 
 
+def _ravel(a: Any, order: str = "C") -> Tensor:
+    if order != "C":
+        raise TypeError(f"np.ravel(..., order={order!r}): Tensors flatten in C order only.")
+    return _tensor(a).reshape(-1)
+
+
+def _copy(a: Any) -> Tensor:
+    """A new tensor with the same values whose gradient flows back to `a` (PyTorch's clone)."""
+    t = _tensor(a)
+    return t * 1.0 if t.requires_grad else _t.Tensor(np.array(t.data))
+
+
+def _atleast(ndim: int) -> Callable[..., Any]:
+    def call(*arys: Any) -> Any:
+        out = []
+        for a in arys:
+            t = _tensor(a)
+            if ndim == 1 or t.ndim != 1:
+                shape = (1,) * (ndim - t.ndim) + t.shape
+            else:
+                shape = (1,) + t.shape  # NumPy's atleast_2d: a row
+            out.append(t.reshape(shape) if t.ndim < ndim else t)
+        return out[0] if len(out) == 1 else out
+
+    return call
+
+
 def _values(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A query on the values (no gradient to keep): run NumPy's own function on the arrays."""
 
@@ -346,7 +383,13 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.zeros_like: _zeros_like,
     np.ones_like: _ones_like,
     np.full_like: _full_like,
+    np.ravel: _ravel,
+    np.copy: _copy,
+    np.atleast_1d: _atleast(1),
+    np.atleast_2d: _atleast(2),
     # queries on values: nothing to differentiate
+    np.histogram: _values(np.histogram),
+    np.count_nonzero: _values(np.count_nonzero),
     np.shape: _values(np.shape),
     np.ndim: _values(np.ndim),
     np.size: _values(np.size),
@@ -364,9 +407,10 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """`Tensor.__array_function__`: run the Tensor version of the NumPy function `func`."""
     impl = FUNCTIONS.get(func)
-    name = f"np.{func.__name__}"
+    module = getattr(func, "__module__", "numpy") or "numpy"
+    name = module.replace("numpy", "np", 1) + "." + func.__name__ if module.startswith("numpy") else func.__name__
     if impl is None:
-        raise TypeError(f"{name} is not supported on a tinygrad_edu Tensor: {_method_hint(func.__name__)}.")
+        raise TypeError(f"{name} is not supported on a tinygrad_edu Tensor: {_method_hint(func.__name__, name)}.")
     try:
         inspect.signature(impl).bind(*args, **kwargs)
     except TypeError as e:
