@@ -86,7 +86,7 @@ def check_10(out: str) -> None:
 def check_12(out: str) -> None:
     accuracy = float(re.search(r"test accuracy: ([\d.]+)%", out).group(1))
     assert accuracy >= 97.0
-    assert re.search(r"training time: [\d.]+ s \(8 epochs, 168 Adam steps\)", out)
+    assert re.search(r"training time: [\d.]+ s \(8 epochs, 168 Adam steps; [\d.]+ s of CPU time\)", out)
 
 
 def check_11(out: str) -> None:
