@@ -4,7 +4,7 @@
 
 The numbers come from tinygrad_edu itself: the gradients shown are what backward computes,
 and the script checks that they equal the two convolutions the picture names.
-(docs/images/cnn_filters.png comes from `python examples/12_cnn_digits.py --out docs/images`.)
+(docs/images/cnn_filters.png comes from `python examples/13_cnn_digits.py --out docs/images`.)
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("[0-9][0-9]_*.py"))
 SAVES_PICTURES = {"06_learning_rate.py", "07_line_search.py", "08_adaptive.py", "10_mlp_moons.py",
-                  "11_normal_equation_timing.py", "12_beyond_gradient.py", "12_cnn_digits.py"}  # fmt: skip
+                  "11_normal_equation_timing.py", "12_beyond_gradient.py", "13_cnn_digits.py"}  # fmt: skip
 
 
 def run(script: str, *args: str) -> str:
@@ -83,7 +83,7 @@ def check_10(out: str) -> None:
     assert accuracy >= 97.0
 
 
-def check_12(out: str) -> None:
+def check_13(out: str) -> None:
     accuracy = float(re.search(r"test accuracy: ([\d.]+)%", out).group(1))
     assert accuracy >= 97.0
     assert re.search(r"training time: [\d.]+ s \(8 epochs, 168 Adam steps; [\d.]+ s of CPU time\)", out)

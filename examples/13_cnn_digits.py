@@ -6,7 +6,7 @@ with ReLU, a 2x2 max pool and a linear layer; Adam trains it on mini-batches of 
 softmax cross-entropy. It prints the test accuracy and the training time, and with --out saves
 the first layer's learned filters and what they respond to.
 
-    python examples/12_cnn_digits.py [--epochs N] [--out DIR]
+    python examples/13_cnn_digits.py [--epochs N] [--out DIR]
 """
 
 from __future__ import annotations
