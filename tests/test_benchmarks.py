@@ -46,7 +46,7 @@ def test_tinygrad_edu_matches_the_numpy_baseline(
     assert rows["numpy"][5] == "ok (reference)"
     assert rows["tinygrad_edu"][5] == "ok", rows["tinygrad_edu"]
     assert re.fullmatch(r"[\d.]+x", rows["tinygrad_edu"][2])
-    if not title.startswith("deep"):  # the compiled loop is timed on the training workloads
+    if not title.startswith("deep") and title != "conv":  # the compiled loop is timed on the training workloads
         assert rows["tinygrad_edu_compile"][5] == "ok", rows["tinygrad_edu_compile"]
     # every peer that ran agrees with the baseline too (a failure is a benchmark bug)
     assert all(row[5] != "MISMATCH" for row in rows.values()), rows
