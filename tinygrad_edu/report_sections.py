@@ -243,7 +243,9 @@ def adaptive(r: DemoResult, pic: Pictures) -> str:
             + pic("history.png", lambda p: viz.plot_history(runs, f_star=r.rows[0].final_loss, path=p),
                   "f - f* and the gradient norm of Adam, RMSprop and AdaGrad",
                   "f - f* and ||grad f|| per step, log scales, in the colours of the paths above.")
-            + f"<p>Every method of the lesson, stopped when ||grad f|| &lt; {TOL:g} or after {r.steps} steps:</p>"
+            + "<p>Every method of the lesson, and three beyond it that use more of f's shape (conjugate "
+            + "gradient, L-BFGS and Newton's method: one step each is one iteration; Newton solves with "
+            + f"the Hessian), stopped when ||grad f|| &lt; {TOL:g} or after {r.steps} steps:</p>"
             + table(TABLE_HEAD, table_rows(r), "comparison"))
 
 
