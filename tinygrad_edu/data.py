@@ -118,10 +118,10 @@ def batches(
     order = _rng("batches", seed).permutation(rows) if shuffle else np.arange(rows)
     for start in range(0, rows, batch_size):
         idx = order[start : start + batch_size]
-        xb, yb = xs[idx], ys[idx]
+        xb, yb = xs[idx], ys[idx]  # new arrays (integer indexing copies): share, do not copy again
         yield (
-            Tensor(xb) if isinstance(X, Tensor) else xb,
-            Tensor(yb) if isinstance(y, Tensor) else yb,
+            Tensor.from_numpy(xb) if isinstance(X, Tensor) else xb,
+            Tensor.from_numpy(yb) if isinstance(y, Tensor) else yb,
         )
 
 
