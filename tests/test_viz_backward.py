@@ -54,12 +54,15 @@ def test_each_contribution_is_upstream_times_local_derivative():
             np.testing.assert_allclose(got, G * x[1 - i])
         elif s.op == "Add":
             np.testing.assert_allclose(got, G)
+        elif s.op == "Sub":
+            i = [id(t) for t in s.node.inputs].index(id(s.targets[0]))
+            np.testing.assert_allclose(got, G if i == 0 else -G)
         elif s.op == "MatMul":
             assert s.rule == "∂t3/∂X: G ↦ G·Wᵀ;  ∂t3/∂W: G ↦ Xᵀ·G"  # in the learner's names
             np.testing.assert_allclose(got, x[0].swapaxes(-1, -2) @ G)  # dB = A^T G
         elif s.op == "Reshape":
             np.testing.assert_allclose(got, G.reshape(s.targets[0].shape))
-    assert {"Sum", "Pow", "Add", "MatMul"} <= {s.op for s in steps}
+    assert {"Sum", "Pow", "Sub", "MatMul"} <= {s.op for s in steps}
 
 
 def test_broadcast_axes_are_named():

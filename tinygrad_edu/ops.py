@@ -9,7 +9,7 @@ Tensors, so gradients of gradients work; otherwise as plain ndarrays, so a backw
 little more than the NumPy it runs. The first line of each docstring is the math. The engine
 reduces broadcast axes (`unbroadcast`) afterwards, so no rule here worries about broadcasting.
 
-Everything else (sub, div, mean, softmax, ...) is composed from these in tensor.py.
+Everything else (var, softmax, min, ...) is composed from these in tensor.py.
 """
 
 from __future__ import annotations
@@ -93,6 +93,21 @@ class Add(Primitive):
         return _total(tx, ty)
 
 
+class Sub(Primitive):
+    """f(a, b) = a - b;  df/da = 1,  df/db = -1"""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a - b
+
+    def backward(self, g: G) -> Grads:
+        return g, -g if self.inputs[1].requires_grad else None
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        if tb is None:
+            return ta  # type: ignore[return-value]  # (one of the two tangents exists)
+        return -tb if ta is None else ta - tb
+
+
 class Mul(Primitive):
     """f(x, y) = x * y;  df/dx = y,  df/dy = x"""
 
@@ -106,6 +121,26 @@ class Mul(Primitive):
     def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
         x, y = self.inputs
         return _total(None if tx is None else tx * y, None if ty is None else x * ty)
+
+
+class Div(Primitive):
+    """f(a, b) = a / b;  df/da = 1 / b,  df/db = -(a / b) / b = -f / b  (never forms b^2, which can overflow)"""
+
+    save_output = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a / b
+
+    def backward(self, g: G) -> Grads:
+        out, b = self.values(self.output(), self.inputs[1])
+        return (
+            g / b if self.inputs[0].requires_grad else None,
+            -g * (out / b) if self.inputs[1].requires_grad else None,
+        )
+
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        b = self.inputs[1]
+        return _total(None if ta is None else ta / b, None if tb is None else -tb * (self.output() / b))
 
 
 class Pow(Primitive):
@@ -177,6 +212,19 @@ def where(c: Tensor, x: Tensor, y: Tensor) -> Tensor:
 
 
 # ================================================================ unary elementwise
+class Neg(Primitive):
+    """f(a) = -a;  df/da = -1"""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, g: G) -> Grads:
+        return (-g,)
+
+    def jvp(self, ta: Tensor) -> Tensor:
+        return -ta
+
+
 class Exp(Primitive):
     """f(x) = exp(x);  df/dx = exp(x) = f"""
 
@@ -332,6 +380,27 @@ class Sum(Primitive):
 
     def jvp(self, tx: Tensor) -> Tensor:
         return tx.sum(axis=self.axis, keepdims=self.keepdims)
+
+
+class Mean(Primitive):
+    """f(a) = sum of a over `axis` / n  (n elements summed);  df/da = 1 / n (G / n broadcast back)"""
+
+    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+        self.axis, self.keepdims = axis, keepdims
+        self.n = int(np.prod([a.shape[i] for i in axis]))
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, as in NumPy
+            return np.add.reduce(a, axis=axis, keepdims=keepdims) / self.n  # type: ignore[call-overload]
+
+    def backward(self, g: G) -> Grads:
+        shape = self.inputs[0].shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = g / self.n
+        if not self.keepdims and g.ndim:
+            g = g.reshape(_kept_shape(shape, self.axis))
+        return (_broadcast_to(g, shape),)
+
+    def jvp(self, ta: Tensor) -> Tensor:
+        return Mean.apply(ta, axis=self.axis, keepdims=self.keepdims)
 
 
 class Max(Primitive):

@@ -411,15 +411,13 @@ class Tensor(TensorMethods, InPlaceMethods):
         return ops.Add.apply(self._operand(other), self)
 
     def __neg__(self) -> Tensor:
-        return self * -1.0
+        return ops.Neg.apply(self)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, (int, float)):
-            return self + (-other)
-        return self + -self._operand(other)
+        return ops.Sub.apply(self, self._operand(other))
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return self._operand(other) + -self
+        return ops.Sub.apply(self._operand(other), self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
         return ops.Mul.apply(self, self._operand(other))
@@ -428,12 +426,10 @@ class Tensor(TensorMethods, InPlaceMethods):
         return ops.Mul.apply(self._operand(other), self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, (int, float, np.ndarray)):  # a constant: multiply by 1/other
-            return self * (1.0 / other)
-        return self * self._operand(other) ** -1.0
+        return ops.Div.apply(self, self._operand(other))
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return self._operand(other) * self**-1.0
+        return ops.Div.apply(self._operand(other), self)
 
     def __pow__(self, other: ArrayLike) -> Tensor:
         return ops.Pow.apply(self, self._operand(other))
@@ -538,10 +534,8 @@ class Tensor(TensorMethods, InPlaceMethods):
     def mean(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
-        """Sum over `axis` divided by the number of elements summed."""
-        axes = self._axes(axis, dim, "mean")
-        n = int(np.prod([self.shape[a] for a in axes]))
-        return self.sum(axes, self._keep(keepdims, keepdim)) * (1.0 / n if n else np.nan)
+        """Sum over `axis` divided by the number of elements summed (NaN for none, as NumPy)."""
+        return ops.Mean.apply(self, axis=self._axes(axis, dim, "mean"), keepdims=self._keep(keepdims, keepdim))
 
     def max(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
@@ -567,7 +561,7 @@ class Tensor(TensorMethods, InPlaceMethods):
         axes = self._axes(axis, dim, "var")
         n = int(np.prod([self.shape[a] for a in axes]))
         centered = self - self.mean(axes, keepdims=True)
-        return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) * (1.0 / (n - ddof))
+        return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) / float(n - ddof)
 
     @engine.composite("{a}.std()", "({a} - mean)/({n}·{out})")
     def std(
