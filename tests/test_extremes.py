@@ -99,3 +99,129 @@ def test_mean_of_nothing_is_nan_as_in_numpy():
     assert out.shape == (3,) and np.isnan(out.data).all()
     out.sum().backward()
     assert x.grad.shape == (0, 3)
+
+
+# ---------------------------------------------------------------- selections, not 0/1 masks
+INF = float("inf")
+SELECTIONS = [
+    # (name, ours, PyTorch's): at x = [-1, 2, 0], the rule's derivative is exactly 0 somewhere
+    ("relu", lambda x: x.relu(), lambda x: torch.relu(x)),
+    ("clip", lambda x: x.clip(-0.5, 0.5), lambda x: x.clamp(-0.5, 0.5)),
+    ("maximum", lambda x: tge.maximum(x, Tensor(np.zeros(3))), lambda x: torch.maximum(x, torch.zeros_like(x))),
+    ("minimum", lambda x: tge.minimum(x, Tensor(np.zeros(3))), lambda x: torch.minimum(x, torch.zeros_like(x))),
+    ("pow_0", lambda x: x**0, lambda x: x**0),
+]
+
+
+@pytest.mark.parametrize("name, ours, theirs", SELECTIONS, ids=[s[0] for s in SELECTIONS])
+def test_an_infinite_upstream_gradient_is_selected_away_not_multiplied(name, ours, theirs):
+    """Where the local derivative is exactly 0, inf * 0 would give NaN: PyTorch gives 0."""
+    x = Tensor([-1.0, 2.0, 0.0], requires_grad=True)
+    ours(x).backward(Tensor(np.full(3, INF)))
+    tx = _t([-1.0, 2.0, 0.0])
+    theirs(tx).backward(torch.full((3,), INF, dtype=torch.float64))
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    assert not np.isnan(x.grad.data).any()
+
+
+@pytest.mark.parametrize("name, ours, theirs", SELECTIONS, ids=[s[0] for s in SELECTIONS])
+def test_an_infinite_tangent_is_selected_away_not_multiplied(name, ours, theirs):
+    """The functions act elementwise, so the tangent equals the gradient for the same vector
+    (PyTorch's jvp of maximum and minimum multiplies and gives NaN; its backward selects)."""
+    _, tangent = tge.jvp(ours, [Tensor([-1.0, 2.0, 0.0])], [Tensor(np.full(3, INF))])
+    tx = _t([-1.0, 2.0, 0.0])
+    theirs(tx).backward(torch.full((3,), INF, dtype=torch.float64))
+    np.testing.assert_array_equal(tangent.data, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("reduce", ["min", "max"])
+def test_jvp_of_min_and_max_reductions_with_an_infinite_tangent(reduce):
+    """jvp((1.5 ** x).min()) at x = [0.5, 2000]: the tangent of 1.5 ** 2000 is inf, but only
+    the minimum's tangent counts (PyTorch's amin: 0.497)."""
+    sign = 1.0 if reduce == "min" else -1.0
+    x = np.array([0.5, 2000.0])
+    fn = lambda t: getattr(sign * 1.5**t, reduce)()  # noqa: E731
+    _, tangent = tge.jvp(fn, [Tensor(x)], [Tensor(np.ones(2))])
+    theirs = lambda t: getattr(sign * 1.5**t, "a" + reduce)()  # noqa: E731
+    _, expected = torch.func.jvp(theirs, (_t(x, grad=False),), (torch.ones(2, dtype=torch.float64),))
+    assert tangent.item() == expected.item() == pytest.approx(sign * 1.5**0.5 * np.log(1.5))
+
+
+@pytest.mark.parametrize("reduce", ["min", "max"])
+def test_backward_of_min_and_max_reductions_with_an_infinite_upstream(reduce):
+    """Only the extreme element receives the gradient: the others get 0, not inf * 0 = NaN
+    (PyTorch's amax multiplies by the mask here and gives NaN; a selection is exact)."""
+    x = Tensor([1.0, 3.0, 2.0], requires_grad=True)
+    getattr(x, reduce)().backward(Tensor(INF))
+    expected = [INF, 0.0, 0.0] if reduce == "min" else [0.0, INF, 0.0]
+    np.testing.assert_array_equal(x.grad.data, expected)
+
+
+# ---------------------------------------------------------------- softmax shifted by its maximum
+SOFTMAX_POINTS = [[1e10, 1e10, 1e10 - 1], [1e20, 1e20, 0.0], [1e300, -1e300, 0.0], [-1e20, -1e20 + 1e5, -1e20]]
+
+
+@pytest.mark.parametrize("logits", SOFTMAX_POINTS, ids=["1e10", "1e20", "1e300", "-1e20"])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp"])
+def test_softmax_family_at_large_logits_is_exact(name, logits):
+    """softmax([1e20, 1e20, 0]) is [0.5, 0.5, 0]; exp(x - logsumexp(x)) gave [1, 1, 0].
+    Values, gradients and tangents are PyTorch's, except logsumexp's gradient and tangent:
+    PyTorch computes them as exp(x - logsumexp(x)) and loses the digits this test checks
+    (at [1e20, 1e20, 0] it gives [1, 1, 0]); here they are its softmax, which is exact."""
+    w = np.array([0.3, -1.2, 2.0])
+    x = Tensor(logits, requires_grad=True)
+    out = getattr(x, name)(-1)
+    (out * Tensor(w[: out.size].reshape(out.shape))).sum().backward()
+    _, tangent = tge.jvp(lambda t: getattr(t, name)(-1), [Tensor(logits)], [Tensor(w)])
+    tx = _t(logits)
+    tout = getattr(tx, name)(-1)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=2e-16, atol=0)
+    if name == "logsumexp":
+        p = torch.softmax(tx.detach(), -1).numpy()
+        expected_grad, expected_tangent = w[0] * p, p @ w
+    else:
+        (tout * torch.tensor(w)).sum().backward()
+        expected_grad = tx.grad.numpy()
+        expected_tangent = torch.func.jvp(
+            lambda t: getattr(t, name)(-1), (_t(logits, grad=False),), (torch.tensor(w),)
+        )[1].numpy()
+    np.testing.assert_allclose(x.grad.data, expected_grad, rtol=4e-16, atol=1e-300)
+    np.testing.assert_allclose(tangent.data, expected_tangent, rtol=1e-15, atol=1e-300)
+
+
+def test_softmax_at_1e20_is_one_half():
+    assert Tensor([1e20, 1e20, 0.0]).softmax().tolist() == [0.5, 0.5, 0.0]
+    s = Tensor([1e10, 1e10, 1e10 - 1]).softmax().data
+    e = np.exp(-1.0)
+    np.testing.assert_allclose(s, [1 / (2 + e), 1 / (2 + e), e / (2 + e)], rtol=2e-16)
+
+
+def test_softmax_hessian_at_large_logits_is_exact():
+    """d2/dx2 of w . softmax(x) at x = [1e20, 1e20, 0]: computed through the shifted formula."""
+    w = torch.tensor([0.3, -1.2, 2.0], dtype=torch.float64)
+    logits = [1e20, 1e20, 0.0]
+    H = tge.hessian(lambda t: (t.softmax() * Tensor(w.numpy())).sum())(Tensor(logits))
+    expected = torch.autograd.functional.hessian(lambda t: (t.softmax(-1) * w).sum(), _t(logits, grad=False))
+    np.testing.assert_allclose(H.data, expected.numpy(), rtol=1e-15, atol=1e-16)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+huge_logits = st.lists(
+    st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False), min_size=1, max_size=8
+)
+
+
+@given(huge_logits, st.integers(1, 300))
+def test_softmax_of_logits_up_to_1e300_sums_to_one_and_matches_pytorch(values, exponent):
+    """Any logits of magnitude up to 1e300, and the same logits scaled down to 10^-exponent
+    of that (ties, near-ties and ordinary spreads)."""
+    for logits in (np.array(values), np.array(values) * 10.0**-exponent):
+        s = Tensor(logits).softmax().data
+        assert np.all(np.isfinite(s)) and np.all(s >= 0)
+        assert abs(s.sum() - 1.0) <= 4 * len(s) * 2.0**-53
+        np.testing.assert_allclose(s, torch.tensor(logits).softmax(-1).numpy(), rtol=4e-15, atol=1e-300)
+        ls = Tensor(logits).log_softmax().data
+        np.testing.assert_allclose(ls, torch.tensor(logits).log_softmax(-1).numpy(), rtol=4e-15, atol=1e-300)

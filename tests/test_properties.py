@@ -62,7 +62,7 @@ BINARY: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "maximum": lambda a, b: tge.maximum(a, b),
     "minimum": lambda a, b: tge.minimum(a, b),
 }
-REDUCTIONS = ["sum", "mean", "max", "min", "logsumexp", "var"]
+REDUCTIONS = ["sum", "mean", "max", "min", "logsumexp", "var", "std"]
 
 
 def _choice(rng: Rng, options: list[Any]) -> Any:
@@ -117,8 +117,11 @@ def make_reduction(name: str) -> Maker:
         i = _pick(rng, vals)
         nd = vals[i].ndim
         axis = None
-        if nd and rng.random() < 0.7:  # one or two axes, maybe repeated, maybe negative
-            axis = tuple(int(a) for a in rng.integers(-nd, nd, rng.integers(1, 3)))
+        if nd and rng.random() < 0.7:  # one or two distinct axes, maybe negative
+            chosen = rng.choice(nd, size=min(nd, int(rng.integers(1, 3))), replace=False)
+            axis = tuple(int(a) - nd * int(rng.random() < 0.5) for a in chosen)
+        elif not nd and rng.random() < 0.5:  # a 0-d value takes axis 0 or -1
+            axis = (0,) if rng.random() < 0.5 else (-1,)
         keepdims = bool(rng.random() < 0.5)
         return lambda v: getattr(v[i], name)(axis=axis, keepdims=keepdims)
 
@@ -126,11 +129,10 @@ def make_reduction(name: str) -> Maker:
 
 
 def make_softmax(name: str) -> Maker:
-    def make(rng: Rng, vals: list[Tensor]) -> Step | None:
-        i = _pick(rng, vals, lambda t: t.ndim >= 1)
-        if i < 0:
-            return None
-        axis = int(rng.integers(-vals[i].ndim, vals[i].ndim))
+    def make(rng: Rng, vals: list[Tensor]) -> Step:
+        i = _pick(rng, vals)
+        n = max(vals[i].ndim, 1)  # a 0-d value takes axis 0 or -1
+        axis = int(rng.integers(-n, n))
         return lambda v: getattr(v[i], name)(axis=axis)
 
     return make
@@ -451,8 +453,8 @@ def test_softmax_of_equal_values_is_uniform_with_the_exact_gradient(value: float
     with strict():
         x = Tensor(np.full(n, value), requires_grad=True)
         s = x.softmax()
-        # softmax is exp(x - logsumexp(x)): rounding logsumexp costs |x| * 2^-52 relative
-        tol = 4e-16 * (1.0 + abs(value))
+        # softmax shifts by the maximum first: equal logits give exactly exp(0) / n
+        tol = 1e-16
         np.testing.assert_allclose(s.data, np.full(n, 1 / n), rtol=tol)
         (s * Tensor(w)).sum().backward()
         # d/dx (w . softmax(x)) = p * (w - p . w) = (w - mean(w)) / n at equal logits

@@ -63,6 +63,14 @@ def _scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     return ScatterAdd().forward(np.asarray(g), index, shape)
 
 
+def _select(mask: np.ndarray, g: Any) -> Any:
+    """g where `mask` holds, else 0. A selection, not a product with a 0/1 mask: where the
+    local derivative is exactly 0 the result is 0 even if g is infinite (inf * 0 is NaN)."""
+    if isinstance(g, _t.Tensor):
+        return Where.apply(_t.Tensor._wrap(mask, False, None), g, _const(g, 0.0))
+    return np.where(mask, g, np.zeros((), g.dtype))
+
+
 def _total(*terms: Tensor | None) -> Tensor:
     """The sum of the tangent terms that exist (an input without a tangent adds nothing)."""
     present = [t for t in terms if t is not None]
@@ -139,53 +147,71 @@ class Div(Primitive):
         )
 
     def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        # (ta - tb f) / b: one division, so a / a at a subnormal a has tangent 0, not inf - inf
         b = self.inputs[1]
-        return _total(None if ta is None else ta / b, None if tb is None else -tb * (self.output() / b))
+        if tb is None:
+            return ta / b  # type: ignore[operator]  # (one of the two tangents exists)
+        return (-(tb * self.output()) if ta is None else ta - tb * self.output()) / b
 
 
 class Pow(Primitive):
-    """f(x, y) = x ** y;  df/dx = y * x ** (y - 1),  df/dy = x ** y * log(x)  (0 where x = 0, y >= 0)"""
+    """f(a, b) = a ** b;  df/da = b * a ** (b - 1)  (0 where b = 0),  df/db = f * log(a)  (0 where a = 0, b >= 0)"""
 
     save_output = True
 
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.power(x, y)
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.power(a, b)
 
-    def _dx(self) -> Any:
-        x, y = self.values(*self.inputs)
-        return y * x ** (y - 1.0)
+    def _times_da(self, g: Any) -> Any:
+        """g * df/da. Where b = 0, f = 1 is constant in a: the derivative is 0 at a = 0 too (the
+        formula gives 0 * 0**-1 = NaN there), and so are the derivatives of every higher order."""
+        a, b = self.values(*self.inputs)
+        zero = self.inputs[1].data == 0
+        if not zero.any():
+            return g * (b * a ** (b - 1.0))
+        if zero.all():
+            return _select(np.zeros(zero.shape, bool), g)
+        b = _where(zero, 1.0, b)  # a stand-in where the selection below discards the value
+        return _select(~zero, g * (b * a ** (b - 1.0)))
 
-    def _dy(self) -> Tensor:
-        x, y = self.inputs
-        with np.errstate(divide="ignore", invalid="ignore"):
-            safe = (x.data != 0) | (y.data < 0)
-            return where(_const(x, safe), self.output() * x.log(), _const(x, 0.0))
+    def _times_db(self, g: Any) -> Any:
+        """g * df/db, 0 where a = 0 and b >= 0 (f = 0 or 1 there; log(a) = -inf)."""
+        a, b = self.inputs
+        keep = (a.data != 0) | (b.data < 0)
+        if keep.all():
+            return g * (self.output() * a.log())
+        a_safe = _where(~keep, 1.0, a)  # log(1) = 0: no -inf, even in the discarded branch
+        return _select(np.broadcast_to(keep, self.output().shape), g * (self.output() * a_safe.log()))
 
     def backward(self, g: G) -> Grads:
         return (
-            g * self._dx() if self.inputs[0].requires_grad else None,
-            g * self._dy() if self.inputs[1].requires_grad else None,
+            self._times_da(g) if self.inputs[0].requires_grad else None,
+            self._times_db(g) if self.inputs[1].requires_grad else None,
         )
 
-    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        return _total(None if tx is None else tx * self._dx(), None if ty is None else ty * self._dy())
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        return _total(None if ta is None else self._times_da(ta), None if tb is None else self._times_db(tb))
 
 
 class Maximum(Primitive):
-    """f(x, y) = max(x, y);  df/dx = [x > y] + [x = y]/2,  df/dy = [y > x] + [x = y]/2"""
+    """f(a, b) = max(a, b);  df/da = [a > b] + [a = b]/2,  df/db = [b > a] + [a = b]/2  (selections)"""
 
-    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        self.wx = (x > y) + 0.5 * (x == y)  # how much of G goes to x: ties split evenly
-        return np.maximum(x, y)
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.wa = (a > b) + 0.5 * (a == b)  # how much of G goes to a: ties split evenly
+        return np.maximum(a, b)
+
+    def _shares(self, g: Any) -> tuple[Any, Any]:
+        """g's share for a and for b: selected where the other side wins, halved at ties."""
+        wa = _const(g, self.wa)
+        return _select(self.wa != 0, g * wa), _select(self.wa != 1, g * (1.0 - wa))
 
     def backward(self, g: G) -> Grads:
-        wx = _const(g, self.wx)
-        return g * wx, g * (1.0 - wx)
+        return self._shares(g)
 
-    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
-        return _total(  # the weights take each tangent's dtype: float32 stays float32
-            None if tx is None else tx * _const(tx, self.wx),
-            None if ty is None else ty * _const(ty, 1.0 - self.wx),
+    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+        return _total(  # each share takes its tangent's dtype: float32 stays float32
+            None if ta is None else self._shares(ta)[0],
+            None if tb is None else self._shares(tb)[1],
         )
 
 
@@ -209,6 +235,13 @@ class Where(Primitive):
 
 def where(c: Tensor, x: Tensor, y: Tensor) -> Tensor:
     return Where.apply(c, x, y)
+
+
+def _where(mask: np.ndarray, value: float, t: Any) -> Any:
+    """`value` where mask holds, else t (a Tensor or an ndarray, as t is)."""
+    if isinstance(t, _t.Tensor):
+        return Where.apply(_t.Tensor._wrap(mask, False, None), _const(t, value), t)
+    return np.where(mask, np.asarray(value, t.dtype), t)
 
 
 # ================================================================ unary elementwise
@@ -328,10 +361,10 @@ class Relu(Primitive):
         return np.maximum(x, 0)
 
     def backward(self, g: G) -> Grads:
-        return (g * _const(g, self.mask),)
+        return (_select(self.mask, g),)
 
     def jvp(self, tx: Tensor) -> Tensor:
-        return tx * _const(tx, self.mask)
+        return _select(self.mask, tx)
 
 
 class Abs(Primitive):
@@ -403,24 +436,62 @@ class Mean(Primitive):
         return Mean.apply(ta, axis=self.axis, keepdims=self.keepdims)
 
 
+class Std(Primitive):
+    """f(a) = sqrt(sum((a - mean(a))^2) / d) over `axis`, d = n - ddof;  df/da = (a - mean(a)) / (d f)  (0 where f = 0)
+
+    At f = 0 (a constant along the axis) the derivative is set to 0, as PyTorch sets it: the
+    formula would give 0 / 0."""
+
+    save_output = True
+
+    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool, ddof: int) -> np.ndarray:
+        self.axis, self.keepdims = axis, keepdims
+        n = int(np.prod([a.shape[i] for i in axis]))
+        self.dof = float(n - ddof)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no elements, or ddof >= n: NaN or inf, as NumPy
+            centered = a - np.add.reduce(a, axis=axis, keepdims=True) / n
+            var = np.add.reduce(centered * centered, axis=axis, keepdims=keepdims) / self.dof  # type: ignore[call-overload]
+        return np.sqrt(var)
+
+    def _centered(self) -> Any:
+        (a,) = self.values(self.inputs[0])
+        return a - a.mean(axis=self.axis, keepdims=True)
+
+    def _over_2f(self, g: Any) -> Any:
+        """g / (2 f), 0 where f = 0 (f is replaced by 1 there, so even the discarded branch is finite)."""
+        (out,) = self.values(self.output())
+        zero = self.output().data == 0
+        return _select(~zero, g / (2.0 * _where(zero, 1.0, out)))
+
+    def backward(self, g: G) -> Grads:
+        g = self._over_2f(g)
+        if not self.keepdims and g.ndim:
+            g = g.reshape(_kept_shape(self.inputs[0].shape, self.axis))
+        return ((2.0 / self.dof) * g * self._centered(),)
+
+    def jvp(self, ta: Tensor) -> Tensor:
+        dvar = (2.0 / self.dof) * (ta * self._centered()).sum(axis=self.axis, keepdims=self.keepdims)
+        return self._over_2f(dvar)
+
+
 class Max(Primitive):
     """f(x) = max of x over `axis`;  df/dx = [x = f] / (number of ties)  (ties split evenly)"""
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
         m = np.maximum.reduce(x, axis=axis, keepdims=True)
-        mask = x == m
-        self.weight = mask / np.sum(mask, axis=axis, keepdims=True)
+        self.mask = x == m
+        self.weight = self.mask / np.sum(self.mask, axis=axis, keepdims=True)
         return m if keepdims else np.squeeze(m, axis=axis)
 
     def backward(self, g: G) -> Grads:
         x = self.inputs[0]
         if not self.keepdims:
             g = g.reshape(_kept_shape(x.shape, self.axis))
-        return (g * _const(g, self.weight),)
+        return (_select(self.mask, g * _const(g, self.weight)),)
 
     def jvp(self, tx: Tensor) -> Tensor:
-        return (tx * _const(tx, self.weight)).sum(axis=self.axis, keepdims=self.keepdims)
+        return _select(self.mask, tx * _const(tx, self.weight)).sum(axis=self.axis, keepdims=self.keepdims)
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:

@@ -510,15 +510,20 @@ class Tensor(TensorMethods, InPlaceMethods):
         if axis is None:
             return tuple(range(ndim))
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        n = max(ndim, 1)  # a 0-d tensor takes axis 0 or -1, as in PyTorch and NumPy's ufuncs
         out = []
         for a in axes:
-            if not -ndim <= a < max(ndim, 1):
+            if not -n <= a < n:
                 raise ValueError(
-                    f"{op}: axis {a} is out of range for a tensor of shape {self.shape} "
-                    f"(valid: {-ndim} to {ndim - 1})."
+                    f"{op}: axis {a} is out of range for a tensor of shape {self.shape} (valid: {-n} to {n - 1})."
                 )
-            out.append(int(a) % max(ndim, 1))
-        return tuple(out) if len(out) == 1 else tuple(sorted(set(out)))
+            out.append(int(a) % n)
+        if len(set(out)) != len(out):
+            raise ValueError(
+                f"{op}: duplicate value in axis={axis!r} (the axes are {tuple(out)} once negative ones are "
+                "counted from the front); name each axis once, as NumPy requires."
+            )
+        return () if ndim == 0 else tuple(sorted(out))  # a 0-d tensor: reduce over nothing
 
     @staticmethod
     def _keep(keepdims: bool, keepdim: bool | None) -> bool:
@@ -551,7 +556,9 @@ class Tensor(TensorMethods, InPlaceMethods):
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
         """Smallest value over `axis`: -max(-x); the gradient is split evenly among ties."""
-        return -(-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
+        if self.size == 0:
+            raise ValueError("min: the tensor is empty; there is no minimum of zero elements.")
+        return -(-self).max(self._axes(axis, dim, "min"), self._keep(keepdims, keepdim))
 
     @engine.composite("{a}.var()", "2·({a} - mean)/{n}")
     def var(
@@ -567,32 +574,43 @@ class Tensor(TensorMethods, InPlaceMethods):
     def std(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
-        """sqrt(var(x)): NumPy's standard deviation (ddof=0 by default)."""
-        return self.var(axis, keepdims, ddof, dim=dim, keepdim=keepdim).sqrt()
+        """sqrt(var(x)): NumPy's standard deviation (ddof=0 by default); its gradient is 0 where
+        x is constant along the axis, as in PyTorch."""
+        axes, keep = self._axes(axis, dim, "std"), self._keep(keepdims, keepdim)
+        return ops.Std.apply(self, axis=axes, keepdims=keep, ddof=ddof)
 
     @engine.composite("{a}.logsumexp()", "softmax({a})")
     def logsumexp(
         self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
-        """log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m = max(x): no overflow."""
+        """log(sum(exp(x))) computed as log(sum(exp(x - m))) + m with m = max(x): no overflow."""
         axes = self._axes(axis, dim, "logsumexp")
-        m = engine.no_grad_op(_finite_max, self, axes=axes)  # a constant: no gradient flows through m
-        out = (self + -m).exp().sum(axes, keepdims=True).log() + m
-        return (
-            out
-            if self._keep(keepdims, keepdim)
-            else out.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
-        )
+        keep = self._keep(keepdims, keepdim)
+        shifted, m = self._minus_max(axes)
+        if not keep:
+            m = m.reshape(tuple(n for i, n in enumerate(self.shape) if i not in axes))
+        return shifted.exp().sum(axes, keep).log() + m
 
     @engine.composite("{a}.softmax()", "{out}·(G - sum(G·{out}))")
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        """exp(x - logsumexp(x)) along `axis`: positive, sums to 1."""
-        return (self - self.logsumexp(axis if dim is None else dim, keepdims=True)).exp()
+        """exp(z) / sum(exp(z)) along `axis`, z = x - max(x): positive, sums to 1, exact for large logits."""
+        axes = self._axes(axis if dim is None else dim, None, "softmax")
+        e = self._minus_max(axes)[0].exp()
+        return e / e.sum(axes, keepdims=True)
 
     @engine.composite("{a}.log_softmax()", "G - softmax({a})·sum(G)")
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        """x - logsumexp(x) along `axis`, stable for large logits."""
-        return self - self.logsumexp(axis if dim is None else dim, keepdims=True)
+        """z - log(sum(exp(z))) along `axis`, z = x - max(x): exact for large logits."""
+        axes = self._axes(axis if dim is None else dim, None, "log_softmax")
+        z = self._minus_max(axes)[0]
+        return z - z.exp().sum(axes, keepdims=True).log()
+
+    def _minus_max(self, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
+        """(x - m, m) with m = max(x) over `axes` (kept as size-1 axes) taken as a constant: softmax and
+        logsumexp do not change when x shifts, so no gradient is lost, and exp(x - m) <= 1 never
+        overflows. m is 0 where the max is infinite or the axis empty (no inf - inf)."""
+        m = engine.no_grad_op(_finite_max, self, axes=axes)
+        return self - m, m
 
     def argmax(
         self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool | None = None
@@ -681,9 +699,12 @@ class Tensor(TensorMethods, InPlaceMethods):
 
 
 def _finite_max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """The max over `axes` (kept), 0 where it is infinite: logsumexp's stabilizing shift."""
-    m = np.max(x, axis=axes, keepdims=True)
-    return np.where(np.isfinite(m), m, 0.0).astype(x.dtype)
+    """The max over `axes` (kept), 0 where it is infinite or the axes are empty: the softmax
+    family's stabilizing shift."""
+    if x.size == 0:
+        return np.zeros(tuple(1 if i in axes else n for i, n in enumerate(x.shape)), x.dtype)
+    m = np.maximum.reduce(x, axis=axes, keepdims=True)
+    return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
 _CONSTANTS: dict[tuple[Any, ...], Tensor] = {}
