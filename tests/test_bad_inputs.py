@@ -185,7 +185,7 @@ CASES = [
     Case("negative_size_factory", nothing, lambda o: Tensor.zeros(2, -1),
          ValueError, r"zeros.*\(2, -1\)", r"non-negative"),
     Case("broadcast_mismatch", leaf, lambda o: o["w"] + Tensor([1.0, 2.0, 3.0]),
-         ValueError, r"Add.*shapes \(2,\), \(3,\)", r"reshape|unsqueeze|size 1"),
+         ValueError, r"Add.*shapes \(2,\) of 'w', \(3,\)", r"reshape|unsqueeze|size 1"),
     Case("matmul_misaligned", leaf, lambda o: Tensor.ones(3, 4) @ Tensor.ones(3, 4),
          ValueError, r"matmul: shapes \(3, 4\) and \(3, 4\) do not align", r"Transpose an operand"),
     Case("matmul_of_a_scalar", leaf, lambda o: Tensor(2.0) @ o["w"],

@@ -187,7 +187,7 @@ class Function:
             else:
                 data = ctx.forward(*[t.data for t in inputs], **kwargs)
         except (ValueError, IndexError) as e:
-            shapes = ", ".join(str(t.shape) for t in inputs)
+            shapes = ", ".join(shape_of(t) for t in inputs)
             hint = ""
             if "broadcast" in str(e):
                 hint = " Shapes broadcast when each trailing axis is equal or 1: reshape or unsqueeze one operand."
@@ -287,6 +287,11 @@ def no_graph_hint(t: Tensor) -> str:
             "outside the no_grad block, from inputs created with requires_grad=True."
         )
     return "Create the inputs you differentiate with requires_grad=True."
+
+
+def shape_of(t: Tensor) -> str:
+    """A tensor's shape for an error message, with its name when it has one: "(2, 3) of 'X'"."""
+    return f"{t.shape} of {t.name!r}" if t.name is not None else str(t.shape)
 
 
 # ---------------------------------------------------------------- mutation safety

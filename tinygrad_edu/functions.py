@@ -12,6 +12,7 @@ import numpy as np
 
 from . import engine, ops
 from . import tensor as _t  # tensor.py uses matmul and where: reach Tensor at call time
+from .engine import shape_of
 
 if TYPE_CHECKING:
     from .tensor import ArrayLike, Tensor
@@ -28,15 +29,16 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     broadcast. dA = G B^T, dB = A^T G."""
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(
-            f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
-            f"{b.shape}; use * to multiply by a scalar."
+            f"matmul: both operands need at least one dimension, got shapes {shape_of(a)} and "
+            f"{shape_of(b)}; use * to multiply by a scalar."
         )
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if a.shape[-1] != inner_b:
+        first, second = (repr(t.name) if t.name is not None else f"the {k}" for t, k in ((a, "first"), (b, "second")))
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} do not align: the last axis of the first "
+            f"matmul: shapes {shape_of(a)} and {shape_of(b)} do not align: the last axis of {first} "
             f"({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} axis "
-            f"of the second ({inner_b}). Transpose an operand (.T) if that is what you meant."
+            f"of {second} ({inner_b}). Transpose an operand (.T) if that is what you meant."
         )
     return ops.MatMul.apply(a, b)
 
