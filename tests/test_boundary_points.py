@@ -201,3 +201,51 @@ def test_the_table_covers_every_primitive() -> None:
                 stack.extend(t.grad_fn.inputs)
     # movements (no arithmetic, no boundary) and Cast are checked in test_ops.py
     assert primitives - seen <= {"ScatterAdd", "Cast", "Transpose", "Reshape", "BroadcastTo"}, primitives - seen
+
+
+# ---------------------------------------------------------------- powers at 0, to every order
+def _nth_derivative(f: Callable[[Any], Any], n: int, grad: Callable[..., Any]) -> Callable[[Any], Any]:
+    for _ in range(n):
+        f = grad(f)
+    return f
+
+
+def _torch_grad(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def g(x: Any) -> Any:
+        x = x if x.requires_grad else x.detach().requires_grad_()
+        y = f(x)
+        if not y.requires_grad:  # PyTorch's derivative of x ** 0 is a constant zero
+            return torch.zeros_like(x)
+        (d,) = torch.autograd.grad(y, x, create_graph=True)
+        return d
+
+    return g
+
+
+@pytest.mark.parametrize(
+    "exponent, order", [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (3, 3), (3, 4), (3, 5), (0.5, 1), (-1.0, 1)]
+)
+def test_derivatives_of_every_order_of_x_to_a_power_at_0(exponent: float, order: int) -> None:
+    """The second derivative of x ** 1 and the fourth of x ** 3 at 0 are 0 (they were NaN)."""
+    ours = _nth_derivative(lambda x: x**exponent, order, tge.grad)(Tensor(0.0)).item()
+    theirs = _nth_derivative(lambda x: x**exponent, order, _torch_grad)(
+        torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    ).item()
+    assert ours == theirs or (np.isnan(ours) and np.isnan(theirs))
+
+
+def test_polynomial_at_0_gradient_jvp_and_hessian_are_pytorchs() -> None:
+    """d/dx (w0 x^0 + w1 x + w2 x^2) at 0 is w1 (it was NaN); so are the jvp and the Hessian."""
+    w = [2.0, 3.0, 4.0]
+
+    def poly(x: Any) -> Any:
+        return (w[0] * x**0 + w[1] * x + w[2] * x**2).sum()
+
+    x0 = np.array([0.0, 1.0])
+    assert tge.grad(poly)(Tensor(x0)).tolist() == [3.0, 11.0]
+    _, tangent = tge.jvp(poly, [Tensor(x0)], [Tensor([1.0, 1.0])])
+    _, expected = torch.func.jvp(poly, (torch.tensor(x0),), (torch.ones(2, dtype=torch.float64),))
+    assert tangent.item() == expected.item() == 14.0
+    H = tge.hessian(poly)(Tensor(x0)).data
+    np.testing.assert_array_equal(H, torch.autograd.functional.hessian(poly, torch.tensor(x0)).numpy())
+    np.testing.assert_array_equal(H, [[8.0, 0.0], [0.0, 8.0]])
