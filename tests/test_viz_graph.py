@@ -44,7 +44,7 @@ def test_nodes_labels_and_legend():
     src = viz.draw_graph(loss).source
     assert label_of(src, "t2") == '"W\\n[1, 2]"' and label_of(src, "t1") == '"X\\n(3, 2)"'
     # each box says how it was made, as typed, in the learner's names; numbers typed inline
-    for typed in ("t3 = X @ W", "t6 = t5 ** 2", "loss = t6.sum()"):
+    for typed in ("t3 = X @ W", "t4 = y - t3", "t5 = t4 ** 2", "loss = t5.sum()"):
         assert typed in src
     assert "cluster" not in src and "gold: parameter" in src  # the legend is a caption
     assert "rankdir=TB" in src
@@ -168,7 +168,7 @@ def test_missing_dot_says_how_to_install(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="apt-get"):
         g.render(tmp_path / "graph", format="png")
     bundle = g._repr_mimebundle_()  # Jupyter falls back to the text tree
-    assert "loss = t6.sum()" in bundle["text/plain"]
+    assert "loss = t5.sum()" in bundle["text/plain"]
 
 
 def test_missing_graphviz_package_names_the_extra(monkeypatch):
