@@ -292,6 +292,46 @@ def _mul_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
     return [r.ufunc(np.multiply, g, y) if n.needs[0] else None, r.ufunc(np.multiply, g, x) if n.needs[1] else None]
 
 
+def _sub_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.subtract, *n.ins)
+
+
+def _sub_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [g, r.ufunc(np.negative, g) if n.needs[1] else None]
+
+
+def _neg_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.negative, n.ins[0])
+
+
+def _neg_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [r.ufunc(np.negative, g)]
+
+
+def _div_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.true_divide, *n.ins)
+
+
+def _div_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    b = n.ins[1]
+    ga = r.ufunc(np.true_divide, g, b) if n.needs[0] else None
+    gb = r.ufunc(np.multiply, r.ufunc(np.negative, g), r.ufunc(np.true_divide, n.out, b)) if n.needs[1] else None
+    return [ga, gb]
+
+
+def _count(n: _Node) -> int:
+    """How many elements Mean averages over."""
+    return int(np.prod([n.ins[0].array.shape[i] for i in n.kwargs["axis"]]))
+
+
+def _mean_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.true_divide, r.reduce(np.add, n.ins[0], n.kwargs["axis"], n.kwargs["keepdims"]), _count(n))
+
+
+def _mean_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return _sum_bwd(r, n, r.ufunc(np.true_divide, g, _count(n)))
+
+
 def _exp_fwd(r: Recorder, n: _Node) -> Slot:
     return r.ufunc(np.exp, n.ins[0])
 
@@ -369,7 +409,11 @@ def _transpose_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
 
 FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
     ops.Add: _add_fwd,
+    ops.Sub: _sub_fwd,
+    ops.Neg: _neg_fwd,
     ops.Mul: _mul_fwd,
+    ops.Div: _div_fwd,
+    ops.Mean: _mean_fwd,
     ops.Exp: _exp_fwd,
     ops.Tanh: _tanh_fwd,
     ops.Relu: _relu_fwd,
@@ -378,7 +422,11 @@ FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
 }
 BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None]]] = {
     ops.Add: _add_bwd,
+    ops.Sub: _sub_bwd,
+    ops.Neg: _neg_bwd,
     ops.Mul: _mul_bwd,
+    ops.Div: _div_bwd,
+    ops.Mean: _mean_bwd,
     ops.Exp: _exp_bwd,
     ops.Tanh: _tanh_bwd,
     ops.Relu: _relu_bwd,
