@@ -14,7 +14,7 @@ Pooling is unfold followed by a max or a mean over each window.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -193,28 +193,32 @@ class Conv1d(_ConvNd):
     d = 1
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """A pooling layer: stores its window settings and applies `pool` to its input."""
+
+    pool: Callable[..., Tensor]
+
     def __init__(self, kernel_size: IntOr, stride: IntOr | None = None, padding: IntOr = 0) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, x: Tensor) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return type(self).pool(x, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    def __init__(self, kernel_size: IntOr, stride: IntOr | None = None, padding: IntOr = 0) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+class MaxPool2d(_Pool2d):
+    """The maximum over each window (`max_pool2d`)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+    pool = staticmethod(max_pool2d)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+class AvgPool2d(_Pool2d):
+    """The mean over each window (`avg_pool2d`)."""
+
+    pool = staticmethod(avg_pool2d)
 
 
 __all__ = ["AvgPool2d", "Conv1d", "Conv2d", "MaxPool2d", "avg_pool2d", "conv1d", "conv2d", "max_pool2d"]
