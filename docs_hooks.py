@@ -52,8 +52,11 @@ def _file_page(rel: str, path: Path) -> str:
 
 
 def _folder_page(rel: str, path: Path, pages: dict[str, str]) -> str:
-    rows = [f"- [`{p.name}`]({p.name}.md)" for p in sorted(path.iterdir())
-            if p.is_file() and not p.name.startswith(".") and f"{rel}/{p.name}" in pages]
+    rows = [
+        f"- [`{p.name}`]({p.name}.md)"
+        for p in sorted(path.iterdir())
+        if p.is_file() and not p.name.startswith(".") and f"{rel}/{p.name}" in pages
+    ]
     return f"# `{rel}/`\n\nThe files of the repository's folder `{rel}/`.\n\n" + "\n".join(rows) + "\n"
 
 

@@ -36,8 +36,7 @@ from workloads.rss import peak_rss_mb, reset_peak_rss, rss_mb  # noqa: E402
 MARKER = "BENCHMARK-RESULT "
 
 
-def measure(workload: str, framework: str, size: dict[str, Any], repeats: int,
-            budget: float) -> dict[str, Any]:
+def measure(workload: str, framework: str, size: dict[str, Any], repeats: int, budget: float) -> dict[str, Any]:
     """Time one workload for one framework; see the module docstring."""
     if workload == "memory":
         from workloads.memory import run_tinygrad_edu
@@ -97,8 +96,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=20.0)
     args = parser.parse_args()
     try:
-        out = measure(args.workload, args.framework, json.loads(args.size), args.repeats,
-                      args.budget)
+        out = measure(args.workload, args.framework, json.loads(args.size), args.repeats, args.budget)
     except BaseException as e:  # report RecursionError, MemoryError, ... as a result
         message = str(e).splitlines()[0] if str(e) else ""
         out = {"error": f"{type(e).__name__}: {message}"[:80]}

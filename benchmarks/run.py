@@ -71,26 +71,33 @@ class Table:
 # ---------------------------------------------------------------- running children
 
 
-def run_child(workload: str, framework: str, size: dict[str, Any], mode: dict[str, float],
-              timeout: float) -> dict[str, Any]:
+def run_child(
+    workload: str, framework: str, size: dict[str, Any], mode: dict[str, float], timeout: float
+) -> dict[str, Any]:
     """Run one (workload, framework, size) in a fresh process; its JSON or an 'error'."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     cmd = [
-        sys.executable, str(HERE / "child.py"), workload, framework, json.dumps(size),
-        "--repeats", str(int(mode["repeats"])), "--budget", str(mode["budget"]),
+        sys.executable,
+        str(HERE / "child.py"),
+        workload,
+        framework,
+        json.dumps(size),
+        "--repeats",
+        str(int(mode["repeats"])),
+        "--budget",
+        str(mode["budget"]),
     ]
     started = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True,
-                              timeout=timeout)
+        proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout (> {timeout:.0f} s)"}
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(MARKER):
-            out: dict[str, Any] = json.loads(line[len(MARKER):])
+            out: dict[str, Any] = json.loads(line[len(MARKER) :])
             out["wall"] = time.perf_counter() - started
             return out
     last = (proc.stderr.strip().splitlines() or [""])[-1]
@@ -109,8 +116,7 @@ def check(result: list[float], reference: list[float], rtol: float) -> tuple[str
     return ("ok" if worst <= rtol else "MISMATCH"), worst
 
 
-def run_table(table: Table, frameworks: list[str], mode: dict[str, float],
-              previous: Table | None) -> None:
+def run_table(table: Table, frameworks: list[str], mode: dict[str, float], previous: Table | None) -> None:
     """Fill the table's rows, in rounds; print progress to stderr.
 
     Rounds interleave the frameworks, so that a noisy minute on a shared machine hits them
@@ -182,8 +188,7 @@ def print_table(table: Table) -> None:
     base = table.rows.get(BASELINE, {})
     print(f"\n### {table.title}\n")
     time_header = "us per op (fwd+bwd)" if per_op else "time (median)"
-    print(f"| framework | {time_header} | vs NumPy | peak memory | rounds x runs | result check "
-          "| max rel. diff |")
+    print(f"| framework | {time_header} | vs NumPy | peak memory | rounds x runs | result check | max rel. diff |")
     print("|---|---:|---:|---:|---|---|---:|")
     for fw, row in table.rows.items():
         if "error" in row:
@@ -194,8 +199,7 @@ def print_table(table: Table) -> None:
         ratio = f"{t / base['time']:.2f}x" if "time" in base else "-"
         runs = "1 (cold)" if row["cold"] else f"{row['rounds']}x{len(row['times'])}"
         rel = "-" if math.isnan(row["rel"]) else f"{row['rel']:.1e}"
-        print(f"| {fw} | {shown} | {ratio} | {row['peak_mb']:.1f} MB | {runs} "
-              f"| {row['check']} | {rel} |")
+        print(f"| {fw} | {shown} | {ratio} | {row['peak_mb']:.1f} MB | {runs} | {row['check']} | {rel} |")
 
 
 def print_memory(out: dict[str, Any], steps: int) -> bool:
@@ -212,15 +216,19 @@ def print_memory(out: dict[str, Any], steps: int) -> bool:
     # growth of the peak after the first sample (which includes the first step's allocations)
     growth = samples[-1]["peak_mb"] - samples[1]["peak_mb"] if len(samples) > 1 else 0.0
     flat = growth <= 5.0
-    print(f"\npeak growth after step {samples[1]['step'] if len(samples) > 1 else 0:,}: "
-          f"{growth:.1f} MB ({'flat' if flat else 'GROWING'}; flat means at most 5 MB)")
+    print(
+        f"\npeak growth after step {samples[1]['step'] if len(samples) > 1 else 0:,}: "
+        f"{growth:.1f} MB ({'flat' if flat else 'GROWING'}; flat means at most 5 MB)"
+    )
     print("\nGraph freed by reference counting alone (gc disabled, loss dropped):\n")
     print("| case | graph objects tracked | still alive | graph size | left after drop |")
     print("|---|---:|---:|---:|---:|")
     freed = True
     for case, r in out["freed"].items():
-        print(f"| {case.replace('_', ' ')} | {r['tracked']} | {r['alive']} "
-              f"| {r['graph_kb']:.0f} kB | {r['left_kb']:.1f} kB |")
+        print(
+            f"| {case.replace('_', ' ')} | {r['tracked']} | {r['alive']} "
+            f"| {r['graph_kb']:.0f} kB | {r['left_kb']:.1f} kB |"
+        )
         freed = freed and r["alive"] == 0
     print(f"\ngraph freed by refcounting: {'yes' if freed else 'NO'}")
     return flat and freed
@@ -231,8 +239,7 @@ def machine_info(frameworks: list[str]) -> None:
 
     print("## Machine\n")
     print(f"- code: {_code_version()}")
-    print(f"- Python {platform.python_version()} on {platform.machine()}, "
-          f"{os.cpu_count()} cores, {_cpu_model()}")
+    print(f"- Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, {_cpu_model()}")
     blas = "unknown"
     try:
         blas_cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
@@ -244,28 +251,33 @@ def machine_info(frameworks: list[str]) -> None:
         from threadpoolctl import threadpool_info
 
         for pool in threadpool_info():
-            print(f"- threadpoolctl: {pool.get('internal_api')} {pool.get('version')}, "
-                  f"kernel {pool.get('architecture')}, {pool.get('num_threads')} thread(s)")
+            print(
+                f"- threadpoolctl: {pool.get('internal_api')} {pool.get('version')}, "
+                f"kernel {pool.get('architecture')}, {pool.get('num_threads')} thread(s)"
+            )
     except ImportError:
         pass
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     if coretype:
         print(f"- OPENBLAS_CORETYPE={coretype} (set by this machine)")
-    print("- one thread per framework: OMP/OPENBLAS/MKL_NUM_THREADS=1, "
-          "torch.set_num_threads(1)")
+    print("- one thread per framework: OMP/OPENBLAS/MKL_NUM_THREADS=1, torch.set_num_threads(1)")
     found = [f"{p} {importlib.metadata.version(p)}" for p in PEERS if p in frameworks]
     missing = [p for p in PEERS if p not in frameworks]
-    print(f"- peers found: {', '.join(found) or 'none'}"
-          + (f"; not installed or not selected: {', '.join(missing)}" if missing else ""))
+    print(
+        f"- peers found: {', '.join(found) or 'none'}"
+        + (f"; not installed or not selected: {', '.join(missing)}" if missing else "")
+    )
 
 
 def _code_version() -> str:
     """The commit benchmarked, and whether tinygrad_edu/ had uncommitted changes."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "tinygrad_edu"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "tinygrad_edu"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"commit {commit}" + (" with uncommitted changes in tinygrad_edu/" if dirty else "")
@@ -301,13 +313,11 @@ def print_targets(tables: dict[str, Table], memory_ok: bool | None) -> None:
     for workload in ("linreg", "mlp"):
         r = ratio(workload, OURS)
         if r is not None:
-            lines.append(f"{workload}: {r:.2f}x NumPy (target <= 1.10x): "
-                         f"{'met' if r <= 1.10 else 'MISSED'}")
+            lines.append(f"{workload}: {r:.2f}x NumPy (target <= 1.10x): {'met' if r <= 1.10 else 'MISSED'}")
     title = "overhead"
     ours = row(title, OURS)
     if ours:
-        us = {fw: row(title, fw)["time"] / tables[title].size["ops"] * 1e6
-              for fw in FRAMEWORKS if row(title, fw)}
+        us = {fw: row(title, fw)["time"] / tables[title].size["ops"] * 1e6 for fw in FRAMEWORKS if row(title, fw)}
         bars = []
         if "torch" in us:
             bars.append(("PyTorch", us["torch"]))
@@ -315,45 +325,53 @@ def print_targets(tables: dict[str, Table], memory_ok: bool | None) -> None:
             if fw in us:
                 bars.append((f"half of {name}", us[fw] / 2))
         verdict = all(us[OURS] <= bar for _, bar in bars)
-        lines.append(f"overhead: {us[OURS]:.2f} us per op (target <= "
-                     + ", ".join(f"{name} {bar:.2f}" for name, bar in bars)
-                     + f"): {'met' if verdict else 'MISSED'}")
+        lines.append(
+            f"overhead: {us[OURS]:.2f} us per op (target <= "
+            + ", ".join(f"{name} {bar:.2f}" for name, bar in bars)
+            + f"): {'met' if verdict else 'MISSED'}"
+        )
     deep = [t for t in tables.values() if t.workload == "deep"]
     if deep:
         big = deep[-1].rows.get(OURS, {})
-        lines.append(f"{deep[-1].title}: "
-                     + ("backprop without error: met" if "time" in big
-                        else f"{big.get('error', 'not run')}: MISSED"))
+        lines.append(
+            f"{deep[-1].title}: "
+            + ("backprop without error: met" if "time" in big else f"{big.get('error', 'not run')}: MISSED")
+        )
         small, torch_row = row(deep[0].title, OURS), row(deep[0].title, "torch")
         if small and torch_row:
             met = small["time"] <= torch_row["time"] and small["peak_mb"] <= torch_row["peak_mb"]
-            lines.append(f"{deep[0].title}: {fmt_time(small['time'])} and "
-                         f"{small['peak_mb']:.0f} MB vs PyTorch {fmt_time(torch_row['time'])} "
-                         f"and {torch_row['peak_mb']:.0f} MB (target: no slower, no more "
-                         f"memory): {'met' if met else 'MISSED'}")
+            lines.append(
+                f"{deep[0].title}: {fmt_time(small['time'])} and "
+                f"{small['peak_mb']:.0f} MB vs PyTorch {fmt_time(torch_row['time'])} "
+                f"and {torch_row['peak_mb']:.0f} MB (target: no slower, no more "
+                f"memory): {'met' if met else 'MISSED'}"
+            )
     ours, torch_row = row("moons", OURS), row("moons", "torch")
     if ours and torch_row:
-        lines.append(f"moons: {fmt_time(ours['time'])} vs PyTorch {fmt_time(torch_row['time'])} "
-                     f"(target: no slower): "
-                     f"{'met' if ours['time'] <= torch_row['time'] else 'MISSED'}")
+        lines.append(
+            f"moons: {fmt_time(ours['time'])} vs PyTorch {fmt_time(torch_row['time'])} "
+            f"(target: no slower): "
+            f"{'met' if ours['time'] <= torch_row['time'] else 'MISSED'}"
+        )
     for workload, limit in (("moons", 2.5), ("mlp", 1.05)):
         r = ratio(workload, COMPILED)
         if r is not None:
-            lines.append(f"{workload} with compile: {r:.2f}x NumPy (target <= {limit:.2f}x): "
-                         f"{'met' if r <= limit else 'MISSED'}")
+            lines.append(
+                f"{workload} with compile: {r:.2f}x NumPy (target <= {limit:.2f}x): {'met' if r <= limit else 'MISSED'}"
+            )
     compiled = row("overhead", COMPILED)
     if compiled:
         us = compiled["time"] / tables["overhead"].size["ops"] * 1e6
-        lines.append(f"overhead with compile: {us:.2f} us per op (target <= 2.00): "
-                     f"{'met' if us <= 2.0 else 'MISSED'}")
+        lines.append(f"overhead with compile: {us:.2f} us per op (target <= 2.00): {'met' if us <= 2.0 else 'MISSED'}")
     ours, torch_row = row("conv", OURS), row("conv", "torch")
     if ours and torch_row:
         r = ours["time"] / torch_row["time"]
-        lines.append(f"conv: {fmt_time(ours['time'])} vs PyTorch {fmt_time(torch_row['time'])}, {r:.2f}x "
-                     f"(target <= 3x PyTorch): {'met' if r <= 3.0 else 'MISSED'}")
+        lines.append(
+            f"conv: {fmt_time(ours['time'])} vs PyTorch {fmt_time(torch_row['time'])}, {r:.2f}x "
+            f"(target <= 3x PyTorch): {'met' if r <= 3.0 else 'MISSED'}"
+        )
     if memory_ok is not None:
-        lines.append(f"memory: flat peak and graph freed by refcounting: "
-                     f"{'met' if memory_ok else 'MISSED'}")
+        lines.append(f"memory: flat peak and graph freed by refcounting: {'met' if memory_ok else 'MISSED'}")
     if lines:
         print("\n## Targets\n")
         for line in lines:
@@ -366,10 +384,12 @@ def print_targets(tables: dict[str, Table], memory_ok: bool | None) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: seconds")
-    parser.add_argument("--only", default=",".join(WORKLOADS),
-                        help=f"comma-separated workloads among {', '.join(WORKLOADS)}")
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
-                        help="comma-separated frameworks (the NumPy baseline always runs)")
+    parser.add_argument(
+        "--only", default=",".join(WORKLOADS), help=f"comma-separated workloads among {', '.join(WORKLOADS)}"
+    )
+    parser.add_argument(
+        "--frameworks", default=",".join(FRAMEWORKS), help="comma-separated frameworks (the NumPy baseline always runs)"
+    )
     parser.add_argument("--timeout", type=float, help="seconds per child process")
     args = parser.parse_args(argv)
     for name in args.only.split(","):
@@ -389,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         mode["timeout"] = args.timeout
     chosen = set(args.frameworks.split(",")) | {BASELINE}
     # tinygrad_edu always counts as present: if it fails to import, that is an error to show.
-    frameworks = [fw for fw in FRAMEWORKS
-                  if fw in chosen and (fw in (BASELINE, OURS, COMPILED) or importlib.util.find_spec(fw))]
+    frameworks = [
+        fw for fw in FRAMEWORKS if fw in chosen and (fw in (BASELINE, OURS, COMPILED) or importlib.util.find_spec(fw))
+    ]
     workloads = [w for w in WORKLOADS if w in args.only.split(",")]
 
     print(f"# tinygrad_edu benchmarks ({mode_name} mode)\n")

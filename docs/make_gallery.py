@@ -58,8 +58,10 @@ def graphs(out: Path) -> list[Path]:
         "graph": viz.draw_graph(loss),
         "highlight": viz.draw_graph(f, highlight=x),
         "gradcheck": viz.draw_gradcheck(
-            lesson_loss, [Tensor([1.0, 2.0], requires_grad=True, name="W")],
-            expected=[-2 * X_DATA.T @ (Y_DATA - X_DATA @ np.array([1.0, 2.0]))]),
+            lesson_loss,
+            [Tensor([1.0, 2.0], requires_grad=True, name="W")],
+            expected=[-2 * X_DATA.T @ (Y_DATA - X_DATA @ np.array([1.0, 2.0]))],
+        ),
     }
     (out / "graph.txt").write_text(viz.graph_text(loss) + "\n")
     written = [out / "graph.txt"]
@@ -92,8 +94,7 @@ def plots(out: Path) -> list[Path]:
     search, opt = run(optim.BacktrackingLineSearch, 15, lr=1.0, shrink=0.5)
     runs = {"SGD lr=0.02": small, "SGD lr=0.055": big, "backtracking": search}
     figures = {
-        "contour": viz.plot_contour(f, runs, levels=12,
-                                    title="f(W) = ||y - XW||^2 and three runs"),
+        "contour": viz.plot_contour(f, runs, levels=12, title="f(W) = ||y - XW||^2 and three runs"),
         "history": viz.plot_history(runs, f_star=f(np.linalg.lstsq(X_DATA, Y_DATA, rcond=None)[0]).item()),
         "line_search": viz.plot_line_search(search, step=0, f=f, search=opt),
     }

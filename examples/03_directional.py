@@ -23,8 +23,10 @@ def main() -> None:
 
     W = Tensor([2.0, -1.0])
     g = tge.grad(f)(W).data
-    print(f"f(W) = ||y - XW||^2 at W = {W.data.tolist()}: grad f = {np.array2string(g, precision=4)}, "
-          f"||grad f|| = {np.linalg.norm(g):.4f}")
+    print(
+        f"f(W) = ||y - XW||^2 at W = {W.data.tolist()}: grad f = {np.array2string(g, precision=4)}, "
+        f"||grad f|| = {np.linalg.norm(g):.4f}"
+    )
 
     u = Tensor([0.6, 0.8])
     forward = tge.directional_derivative(f, W, u).item()
@@ -46,8 +48,10 @@ def main() -> None:
     u_star = -g / np.linalg.norm(g)
     print(f"\nSmallest D_u f over 720 directions: {sweep[best]:.4f} at u = {np.array2string(u_best, precision=4)}")
     print(f"-grad f / ||grad f||                = {np.array2string(u_star, precision=4)}")
-    print(f"D_u f there = {tge.directional_derivative(f, W, Tensor(u_star)).item():.4f} = -||grad f|| "
-          f"= {-np.linalg.norm(g):.4f}: steepest descent points opposite to the gradient")
+    print(
+        f"D_u f there = {tge.directional_derivative(f, W, Tensor(u_star)).item():.4f} = -||grad f|| "
+        f"= {-np.linalg.norm(g):.4f}: steepest descent points opposite to the gradient"
+    )
 
     print("\nA small step of length 0.01 along each direction:")
     for name, d in [("-grad/||grad||", u_star), ("+grad/||grad||", -u_star), ("u = (0.6, 0.8)", u.data)]:

@@ -28,8 +28,10 @@ def linear_part() -> None:
         H = tge.hessian(f)(Tensor(W)).data
         report = tge.compare_gradients(H, expected, names=["Hessian vs 2X^T X"])
         eig = np.linalg.eigvalsh(H)
-        print(f"  at W = {W.tolist()}: Hessian = 2X^T X? {'yes' if report.ok else 'NO'}, "
-              f"eigenvalues {np.array2string(eig, precision=3)} (all >= 0: {bool(np.all(eig >= -1e-9))})")
+        print(
+            f"  at W = {W.tolist()}: Hessian = 2X^T X? {'yes' if report.ok else 'NO'}, "
+            f"eigenvalues {np.array2string(eig, precision=3)} (all >= 0: {bool(np.all(eig >= -1e-9))})"
+        )
     print("  The Hessian is the same PSD matrix everywhere: the surface is a bowl with one minimum.")
 
 
@@ -45,7 +47,7 @@ def network_part(steps: int = 60) -> None:
         out, start = X, 0
         pieces = []
         for shape, size in zip(shapes, sizes):
-            pieces.append(flat[start:start + size].reshape(*shape))
+            pieces.append(flat[start : start + size].reshape(*shape))
             start += size
         for k in range(0, len(pieces), 2):
             out = out @ pieces[k].T + pieces[k + 1]
@@ -65,8 +67,10 @@ def network_part(steps: int = 60) -> None:
         neg = int(np.sum(eig < -1e-8))
         negative_seen += neg > 0
         print(f"  {k:4d}   {hist.loss[k]:.4f}    {eig[0]: .4e}                  {neg}")
-    print(f"  Points on the path with a negative eigenvalue: {negative_seen} of {len(checked)}: the loss is not convex "
-          "there, so gradient descent has no guarantee of reaching the global minimum.")
+    print(
+        f"  Points on the path with a negative eigenvalue: {negative_seen} of {len(checked)}: the loss is not convex "
+        "there, so gradient descent has no guarantee of reaching the global minimum."
+    )
 
 
 def _flat(params: list[Tensor]) -> Tensor:

@@ -38,8 +38,9 @@ def main() -> None:
     print(f"  {'loss f(W)':20s}{f(W_ne):18.8f}{f(W_gd):20.8f}")
     print(f"  {'steps':20s}{1:18d}{hist.steps:20d}")
     print(f"  {'time (ms)':20s}{1e3 * t_ne:18.3f}{1e3 * t_gd:20.3f}")
-    print(f"\nGD: fixed step eps = 1/L = {1 / L:.3e} (L = 2 lambda_max(X^T X) = {L:.1f}), "
-          f"stopped when ||grad f|| < 1e-8")
+    print(
+        f"\nGD: fixed step eps = 1/L = {1 / L:.3e} (L = 2 lambda_max(X^T X) = {L:.1f}), stopped when ||grad f|| < 1e-8"
+    )
     print(f"max |W_gd - W_ne| = {np.abs(W_gd - W_ne).max():.2e}: the same solution")
     print(f"true weights used to make the data: {np.array2string(w_true.data, precision=4)}")
 

@@ -61,8 +61,10 @@ def main() -> None:
     f0, g2 = hist.loss[0], hist.grad_norm[0] ** 2
     for eps, value in hist.trials[0]:
         bound = f0 - 1e-4 * eps * g2
-        print(f"  eps = {eps:<8g} f = {value:10.5f}   Armijo bound {bound:10.5f}   "
-              f"{'accepted' if value <= bound else 'rejected'}")
+        print(
+            f"  eps = {eps:<8g} f = {value:10.5f}   Armijo bound {bound:10.5f}   "
+            f"{'accepted' if value <= bound else 'rejected'}"
+        )
     counts = [len(t) for t in hist.trials if t]
     print(f"trials per step: {counts[:12]} ... ({sum(counts)} in {len(counts)} steps)")
     exact = runs["exact line search"][0]

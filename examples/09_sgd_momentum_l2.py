@@ -17,8 +17,9 @@ from tinygrad_edu import Tensor, data, nn, optim
 F = nn.functional
 
 
-def train(X: Tensor, y: Tensor, momentum: float, lam: float, epochs: int = 40,
-          lr: float = 0.01, batch_size: int = 10) -> tuple[Tensor, list[float]]:
+def train(
+    X: Tensor, y: Tensor, momentum: float, lam: float, epochs: int = 40, lr: float = 0.01, batch_size: int = 10
+) -> tuple[Tensor, list[float]]:
     """Mini-batch SGD on mse_loss + lam * ||W||^2; returns W and the full-data loss per epoch."""
     W = Tensor.zeros(X.shape[1], requires_grad=True, name="W")
     opt = optim.SGD([W], lr=lr, momentum=momentum)
@@ -38,8 +39,10 @@ def main() -> None:
     X_all, y_all, _ = data.make_regression(m=140, n=30, noise=1.0, seed=9)
     X, y = Tensor(X_all.data[:40]), Tensor(y_all.data[:40])  # 40 training rows, 30 features
     X_test, y_test = Tensor(X_all.data[40:]), Tensor(y_all.data[40:])
-    print(f"Linear regression: {X.shape[0]} training rows, {X.shape[1]} features, noise 1.0; "
-          f"{X_test.shape[0]} test rows; batches of 10")
+    print(
+        f"Linear regression: {X.shape[0]} training rows, {X.shape[1]} features, noise 1.0; "
+        f"{X_test.shape[0]} test rows; batches of 10"
+    )
 
     print("\n1. Momentum (no penalty), lr = 0.01, full-data training MSE after each epoch:")
     curves = {m: train(X, y, momentum=m, lam=0.0)[1] for m in (0.0, 0.9)}
@@ -57,8 +60,10 @@ def main() -> None:
         results[lam] = test_mse
         print(f"   {lam:6g}{train_mse:11.4f}{test_mse:10.4f}{np.linalg.norm(W.data):8.3f}")
     best = min(results, key=lambda k: results[k])
-    print(f"   lowest test MSE at lam = {best:g}; without a penalty the fit to 40 rows with 30 features "
-          f"is {'worse' if results[0.0] > results[best] else 'no worse'} on new data.")
+    print(
+        f"   lowest test MSE at lam = {best:g}; without a penalty the fit to 40 rows with 30 features "
+        f"is {'worse' if results[0.0] > results[best] else 'no worse'} on new data."
+    )
 
 
 if __name__ == "__main__":

@@ -34,14 +34,20 @@ def main() -> None:
 
     X, y = data.make_moons(200, noise=0.1, seed=0)
     linear = nn.Linear(2, 1, seed=0)
-    optim.minimize(lambda: F.binary_cross_entropy_with_logits(linear(X).reshape(-1), y),
-                   optim.Adam(linear.parameters(), lr=0.05), steps=args.steps)
+    optim.minimize(
+        lambda: F.binary_cross_entropy_with_logits(linear(X).reshape(-1), y),
+        optim.Adam(linear.parameters(), lr=0.05),
+        steps=args.steps,
+    )
     print(f"two moons: {X.shape[0]} points, noise 0.1")
     print(f"linear model (logistic regression): training accuracy {100 * accuracy(linear, X, y):.1f}%")
 
     model = nn.MLP([2, 16, 16, 1], activation="tanh", seed=0)
-    hist = optim.minimize(lambda: F.binary_cross_entropy_with_logits(model(X).reshape(-1), y),
-                          optim.Adam(model.parameters(), lr=0.02), steps=args.steps)
+    hist = optim.minimize(
+        lambda: F.binary_cross_entropy_with_logits(model(X).reshape(-1), y),
+        optim.Adam(model.parameters(), lr=0.02),
+        steps=args.steps,
+    )
     n_params = sum(p.size for p in model.parameters())
     print(f"MLP 2-16-16-1 (tanh, {n_params} parameters), Adam lr = 0.02, {args.steps} steps")
     for k in (0, len(hist) // 4, len(hist) // 2, len(hist) - 1):

@@ -85,9 +85,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only n = {QUICK} (for tests)")
     parser.add_argument("--out", type=Path, default=None, help="save normal_vs_gd.png here (default: don't save)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS threads (default 1: steadier timings on a shared machine); needs threadpoolctl: "
-                             'pip install threadpoolctl, or pip install "tinygrad_edu[bench]"')
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="BLAS threads (default 1: steadier timings on a shared machine); needs threadpoolctl: "
+        'pip install threadpoolctl, or pip install "tinygrad_edu[bench]"',
+    )
     args = parser.parse_args()
     try:
         from threadpoolctl import threadpool_limits
@@ -95,19 +99,25 @@ def main() -> None:
         install = 'pip install threadpoolctl (or pip install "tinygrad_edu[bench]")'
         if args.threads is not None:
             parser.error(f"--threads {args.threads} needs threadpoolctl to set the number of BLAS threads: {install}")
-        print(f"note: threadpoolctl is not installed, so BLAS runs with its default number of threads and "
-              f"timings are noisier on a shared machine; for single-threaded timings: {install}", file=sys.stderr)
+        print(
+            f"note: threadpoolctl is not installed, so BLAS runs with its default number of threads and "
+            f"timings are noisier on a shared machine; for single-threaded timings: {install}",
+            file=sys.stderr,
+        )
         threads = "the BLAS default (threadpoolctl not installed)"
     else:
         threadpool_limits(1 if args.threads is None else args.threads)
         threads = str(1 if args.threads is None else args.threads)
 
     sizes = QUICK if args.quick else FULL
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}, BLAS threads: {threads}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, BLAS threads: {threads}"
+    )
     print(f"problem: m = 4n rows, X standard normal; GD stops at ||g|| <= {RTOL:g} ||g_0||; times in ms\n")
-    head = (f"{'n':>5s} {'m':>6s} {'solve':>9s} {'lstsq':>9s} {'GD':>9s} {'GD steps':>8s} {'rel err':>8s} "
-            f"{'library':>9s}")
+    head = (
+        f"{'n':>5s} {'m':>6s} {'solve':>9s} {'lstsq':>9s} {'GD':>9s} {'GD steps':>8s} {'rel err':>8s} {'library':>9s}"
+    )
     print(head)
     print("-" * len(head))
     rows = []
@@ -117,8 +127,9 @@ def main() -> None:
         X = rng.standard_normal((m, n))
         y = X @ rng.standard_normal(n) + 0.1 * rng.standard_normal(m)
         t_solve, w_solve = best_time(lambda X=X, y=y: np.linalg.solve(X.T @ X, X.T @ y))
-        t_lstsq = (best_time(lambda X=X, y=y: np.linalg.lstsq(X, y, rcond=None)[0])[0]
-                   if n <= LSTSQ_MAX_N else float("nan"))
+        t_lstsq = (
+            best_time(lambda X=X, y=y: np.linalg.lstsq(X, y, rcond=None)[0])[0] if n <= LSTSQ_MAX_N else float("nan")
+        )
         t_gd, (w_gd, steps) = best_time(lambda X=X, y=y: gradient_descent(X, y))
         err = float(np.linalg.norm(w_gd - w_solve) / np.linalg.norm(w_solve))
         t_lib = best_time(lambda X=X, y=y: library_descent(X, y))[0] if n <= LIBRARY_MAX_N else float("nan")
@@ -147,8 +158,12 @@ def main() -> None:
 
         args.out.mkdir(parents=True, exist_ok=True)
         fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        for name, k, style in (("normal eq. (solve)", 1, "o-"), ("normal eq. (lstsq)", 2, "s-"),
-                               ("GD, exact line search (NumPy)", 3, "^-"), ("GD via tinygrad_edu", 4, "v--")):
+        for name, k, style in (
+            ("normal eq. (solve)", 1, "o-"),
+            ("normal eq. (lstsq)", 2, "s-"),
+            ("GD, exact line search (NumPy)", 3, "^-"),
+            ("GD via tinygrad_edu", 4, "v--"),
+        ):
             ax.loglog(n_arr, [1e3 * r[k] for r in rows], style, label=name)
         ax.set_xlabel("number of features n (m = 4n rows)")
         ax.set_ylabel("time (ms)")

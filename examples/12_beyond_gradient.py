@@ -82,14 +82,14 @@ METHODS: dict[str, Callable[[list[Tensor], float], optim.Optimizer]] = {
     "conjugate gradient": lambda p, L: optim.ConjugateGradient(p),
     # one iteration per step; max_eval=25 leaves the line search room (the default would be
     # max_iter * 5 // 4 = 1 evaluation, none left for the search)
-    "L-BFGS": lambda p, L: optim.LBFGS(p, max_iter=1, max_eval=25, history_size=10,
-                                       line_search_fn="strong_wolfe", tolerance_change=0.0),
+    "L-BFGS": lambda p, L: optim.LBFGS(
+        p, max_iter=1, max_eval=25, history_size=10, line_search_fn="strong_wolfe", tolerance_change=0.0
+    ),
     "Newton": lambda p, L: optim.Newton(p),
 }
 
 
-def run(f: Callable[[Tensor], Tensor], w0: np.ndarray, L: float, tol: float,
-        method: str) -> dict[str, Any]:
+def run(f: Callable[[Tensor], Tensor], w0: np.ndarray, L: float, tol: float, method: str) -> dict[str, Any]:
     """Minimize f from w0 with one method; return the History and the work it took."""
     W = Tensor(w0.copy(), requires_grad=True, name="W")
     opt = METHODS[method]([W], L)
@@ -111,14 +111,18 @@ def run(f: Callable[[Tensor], Tensor], w0: np.ndarray, L: float, tol: float,
 
 def table(title: str, rows: dict[str, dict[str, Any]], n: int) -> None:
     print(f"{title} (n = {n} parameters)")
-    print(f"{'method':24s}{'steps':>7s}{'gradients':>11s}{'H-v passes':>12s}{'solves':>8s}"
-          f"{'per step':>22s}{'time ms':>10s}  final loss")
+    print(
+        f"{'method':24s}{'steps':>7s}{'gradients':>11s}{'H-v passes':>12s}{'solves':>8s}"
+        f"{'per step':>22s}{'time ms':>10s}  final loss"
+    )
     for name, r in rows.items():
         steps = max(r["hist"].steps, 1)
         per_step = f"{r['gradient'] / steps:.1f} g + {r['hvp'] / steps:.1f} Hv"
         mark = "" if r["converged"] else "  (not converged)"
-        print(f"{name:24s}{r['hist'].steps:7d}{r['gradient']:11d}{r['hvp']:12d}{r['solves']:8d}"
-              f"{per_step:>22s}{1e3 * r['seconds']:10.1f}  {r['hist'].loss[-1]:.10f}{mark}")
+        print(
+            f"{name:24s}{r['hist'].steps:7d}{r['gradient']:11d}{r['hvp']:12d}{r['solves']:8d}"
+            f"{per_step:>22s}{1e3 * r['seconds']:10.1f}  {r['hist'].loss[-1]:.10f}{mark}"
+        )
     print()
 
 
@@ -132,8 +136,7 @@ def main() -> None:
     print("product (forward mode over the backward pass, about twice the cost); a solve is")
     print("Newton's Cholesky solve, O(n^3).\n")
     results = {}
-    for title, (f, w0, L, tol) in {"The lesson's regression": regression(),
-                                    "Logistic regression": logistic()}.items():
+    for title, (f, w0, L, tol) in {"The lesson's regression": regression(), "Logistic regression": logistic()}.items():
         rows = {name: run(f, w0, L, tol, name) for name in METHODS}
         table(title, rows, w0.size)
         results[title] = (f, rows)
@@ -145,15 +148,19 @@ def main() -> None:
     X = np.stack([np.ones(30), x], axis=1)
     y = 1.0 + 2.0 * x + rng.normal(0.0, 0.5, size=30)
     normal = np.linalg.solve(X.T @ X, X.T @ y)
-    print(f"Newton's one step lands on the normal equation's W: {np.round(newton, 6)} vs "
-          f"{np.round(normal, 6)} (max difference {np.abs(newton - normal).max():.1e})")
+    print(
+        f"Newton's one step lands on the normal equation's W: {np.round(newton, 6)} vs "
+        f"{np.round(normal, 6)} (max difference {np.abs(newton - normal).max():.1e})"
+    )
     print(f"CG on a 2-variable quadratic: {rows['conjugate gradient']['hist'].steps} steps, as n = 2 promises")
     f2, _, L2, tol2 = logistic_2d()
     try:  # far from the minimum the logistic loss is nearly linear: H is tiny, the step huge
         run(f2, np.array([1.0, 1.0]), L2, tol2, "Newton")
     except optim.DivergenceError as err:
-        print(f"Newton from W = (1, 1) on the 2-weight logistic regression: the loss grows, "
-              f"{err.history.loss[0]:.3f} -> {err.history.loss[-1]:.4g} by step {err.step} (DivergenceError)")
+        print(
+            f"Newton from W = (1, 1) on the 2-weight logistic regression: the loss grows, "
+            f"{err.history.loss[0]:.3f} -> {err.history.loss[-1]:.4g} by step {err.step} (DivergenceError)"
+        )
 
     if args.out is not None:
         import matplotlib
@@ -163,18 +170,30 @@ def main() -> None:
 
         args.out.mkdir(parents=True, exist_ok=True)
         paths = {name: r["hist"] for name, r in rows.items()}
-        viz.plot_contour(lambda w: f(Tensor(w)), paths, levels=15, resolution=60,
-                         xlim=(-1.2, 3.2), ylim=(-0.4, 4.6),  # room for the legend
-                         title="f(W) = ||y - XW||^2: five methods from (0, 0)",
-                         path=args.out / "beyond_gradient_regression.png")
+        viz.plot_contour(
+            lambda w: f(Tensor(w)),
+            paths,
+            levels=15,
+            resolution=60,
+            xlim=(-1.2, 3.2),
+            ylim=(-0.4, 4.6),  # room for the legend
+            title="f(W) = ||y - XW||^2: five methods from (0, 0)",
+            path=args.out / "beyond_gradient_regression.png",
+        )
         f2, w2, L2, tol2 = logistic_2d()
         runs2 = {name: run(f2, w2, L2, tol2, name)["hist"] for name in METHODS}
-        viz.plot_contour(lambda w: f2(Tensor(w)), runs2, levels=15, resolution=60,
-                         minimizer=runs2["Newton"].final_params[0], xlim=(-5.5, 1.0), ylim=(-0.8, 4.2),
-                         title="logistic regression: five methods from (0, 0)",
-                         path=args.out / "beyond_gradient_logistic.png")
-        print(f"\nsaved {args.out / 'beyond_gradient_regression.png'} and "
-              f"{args.out / 'beyond_gradient_logistic.png'}")
+        viz.plot_contour(
+            lambda w: f2(Tensor(w)),
+            runs2,
+            levels=15,
+            resolution=60,
+            minimizer=runs2["Newton"].final_params[0],
+            xlim=(-5.5, 1.0),
+            ylim=(-0.8, 4.2),
+            title="logistic regression: five methods from (0, 0)",
+            path=args.out / "beyond_gradient_logistic.png",
+        )
+        print(f"\nsaved {args.out / 'beyond_gradient_regression.png'} and {args.out / 'beyond_gradient_logistic.png'}")
 
 
 if __name__ == "__main__":

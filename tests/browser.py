@@ -31,8 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-INSTALL = ("these tests need headless Chromium driven by Playwright: `apt-get install chromium` "
-           "and `pip install playwright` (the system Chromium is used; no browser download)")
+INSTALL = (
+    "these tests need headless Chromium driven by Playwright: `apt-get install chromium` "
+    "and `pip install playwright` (the system Chromium is used; no browser download)"
+)
 MIN_LABEL_PX = 9.0
 
 
@@ -128,13 +130,15 @@ def inline_labels(page: Any) -> list[Label]:
 def svg_markup(svg: str | bytes) -> str:
     """An SVG file's text from its <svg> element on (no XML prolog or DOCTYPE)."""
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def svg_labels_at(browser: Any, svg: str | bytes, width: float) -> list[Label]:
     """The labels of an SVG drawn `width` CSS px wide (as an <img> of that width shows it)."""
-    html = (f'<html><body style="margin:0"><div style="width:{width}px">'
-            f'<style>svg{{width:100%;height:auto;display:block}}</style>{svg_markup(svg)}</div></body></html>')
+    html = (
+        f'<html><body style="margin:0"><div style="width:{width}px">'
+        f"<style>svg{{width:100%;height:auto;display:block}}</style>{svg_markup(svg)}</div></body></html>"
+    )
     page = page_with(browser, html, width=max(int(width) + 40, 100))
     try:
         return inline_labels(page)
@@ -147,7 +151,8 @@ def image_labels(browser: Any, page: Any) -> list[Label]:
     found: list[Label] = []
     images = page.evaluate(
         "() => Array.from(document.images).filter(i => i.getBoundingClientRect().width > 0)"
-        ".map(i => [i.currentSrc || i.src, i.getBoundingClientRect().width])")
+        ".map(i => [i.currentSrc || i.src, i.getBoundingClientRect().width])"
+    )
     for src, width in images:
         parsed = urlparse(src)
         if parsed.scheme != "file" or not parsed.path.lower().endswith(".svg"):
@@ -170,16 +175,22 @@ def small_labels(browser: Any, page: Any, min_px: float = MIN_LABEL_PX) -> list[
 
 def broken_images(page: Any) -> list[str]:
     """The src of every <img> that did not load."""
-    return list(page.evaluate(
-        "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
-        ".map(i => i.getAttribute('src'))"))
+    return list(
+        page.evaluate(
+            "() => Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
+            ".map(i => i.getAttribute('src'))"
+        )
+    )
 
 
 def horizontal_overflow(page: Any) -> int:
     """How many CSS px the page is wider than its window (0 when nothing overflows)."""
-    return int(page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"))
+    return int(
+        page.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+            " - document.documentElement.clientWidth"
+        )
+    )
 
 
 def docs_column(svgs: dict[str, str | bytes], width: int = 880) -> str:
@@ -188,9 +199,11 @@ def docs_column(svgs: dict[str, str | bytes], width: int = 880) -> str:
     parts = []
     for name, svg in svgs.items():
         parts.append(f'<figure data-name="{name}" style="margin:0 0 2em 0">{svg_markup(svg)}</figure>')
-    return (f'<html><head><style>body{{margin:0}}main{{width:{width}px}}'
-            'svg{max-width:100%;height:auto;display:block}</style></head>'
-            f'<body><main>{"".join(parts)}</main></body></html>')
+    return (
+        f"<html><head><style>body{{margin:0}}main{{width:{width}px}}"
+        "svg{max-width:100%;height:auto;display:block}</style></head>"
+        f"<body><main>{''.join(parts)}</main></body></html>"
+    )
 
 
 def screenshot(page: Any, path: str | Path) -> Path:

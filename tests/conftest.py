@@ -36,7 +36,9 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if skipped:
         terminalreporter.write_line(
             f"{skipped} PyTorch comparison{'s' if skipped != 1 else ''} skipped because torch is not installed; "
-            f"{TORCH_HINT}", yellow=True)
+            f"{TORCH_HINT}",
+            yellow=True,
+        )
 
 
 @pytest.fixture(scope="session")

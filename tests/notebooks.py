@@ -56,8 +56,9 @@ def run_notebook(path: str | Path, timeout: int = 300, kernel: str = "python3") 
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), old) if p)
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name=kernel, resources={"metadata": {"path": str(path.parent)}}
+        )
         client.execute()
     finally:
         if old is None:

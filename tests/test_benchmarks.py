@@ -17,7 +17,10 @@ WORKLOADS = ["linreg", "mlp", "overhead", "deep (200 ops)", "deep (2,000 ops)", 
 def quick_run() -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -39,9 +42,7 @@ def test_quick_mode_exits_cleanly(quick_run: subprocess.CompletedProcess[str]) -
 
 
 @pytest.mark.parametrize("title", WORKLOADS)
-def test_tinygrad_edu_matches_the_numpy_baseline(
-    quick_run: subprocess.CompletedProcess[str], title: str
-) -> None:
+def test_tinygrad_edu_matches_the_numpy_baseline(quick_run: subprocess.CompletedProcess[str], title: str) -> None:
     rows = table_rows(quick_run.stdout, title)
     assert rows["numpy"][5] == "ok (reference)"
     assert rows["tinygrad_edu"][5] == "ok", rows["tinygrad_edu"]
@@ -61,7 +62,10 @@ def test_memory_section(quick_run: subprocess.CompletedProcess[str]) -> None:
 def test_unknown_workload_is_rejected() -> None:
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", "nope"],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "unknown workload 'nope'" in proc.stderr

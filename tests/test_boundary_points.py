@@ -120,8 +120,12 @@ ROWS = [
     Row("matmul_zeros", [[[0.0, 0.0]], [[0.0], [0.0]]], lambda a, b: a @ b, skip=("grad2",)),
     Row("matmul_empty_inner", [np.zeros((2, 0)).tolist(), np.zeros((0, 3)).tolist()], lambda a, b: a @ b),
     Row("getitem_repeat", [[0.0, 1.0]], lambda a: a[[0, 0, 1]], skip=("grad2",)),
-    Row("cat_empty", [np.zeros((0,)).tolist(), [1.0]], lambda a, b: tge.cat([a, b]) if isinstance(a, Tensor)
-        else T.cat([a, b]), skip=("grad2",)),  # fmt: skip
+    Row(
+        "cat_empty",
+        [np.zeros((0,)).tolist(), [1.0]],
+        lambda a, b: tge.cat([a, b]) if isinstance(a, Tensor) else T.cat([a, b]),
+        skip=("grad2",),
+    ),  # fmt: skip
 ]
 
 

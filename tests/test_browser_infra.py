@@ -8,11 +8,16 @@ import browser as br
 import notebooks as nbs
 import pytest
 
-SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="400pt" height="100pt" viewBox="0 0 400 100">'
-       '<text x="10" y="50" font-size="10">label</text></svg>')
-PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000185d3ef1b0000000049454e44ae426082")).decode()
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="400pt" height="100pt" viewBox="0 0 400 100">'
+    '<text x="10" y="50" font-size="10">label</text></svg>'
+)
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000185d3ef1b0000000049454e44ae426082"
+    )
+).decode()
 
 
 def test_label_height_follows_the_scale_an_svg_is_drawn_at(browser):
@@ -34,8 +39,7 @@ def test_svg_images_are_measured_at_their_shown_width(browser, tmp_path):
 
 
 def test_broken_images_and_overflow_are_found(browser, tmp_path):
-    html = (f'<img src="data:image/png;base64,{PNG}"><img src="missing.png">'
-            '<div style="width:1500px">wide</div>')
+    html = f'<img src="data:image/png;base64,{PNG}"><img src="missing.png"><div style="width:1500px">wide</div>'
     page = br.page_with(browser, html, width=1280, base=tmp_path)
     assert br.broken_images(page) == ["missing.png"]
     assert br.horizontal_overflow(page) == 8 + 1500 - 1280  # the body's 8 px left margin, then the div
@@ -47,9 +51,11 @@ def executed(tmp_path_factory):
     if why:
         pytest.skip(why)
     path = tmp_path_factory.mktemp("nb") / "tiny.py"
-    path.write_text("# %%\nimport tinygrad_edu\nprint(tinygrad_edu.__file__)\n\n"
-                    "# %%\nfrom IPython.display import SVG, display\n"
-                    f"display(SVG({SVG!r}))\n\n# %%\n1 + 1\n")
+    path.write_text(
+        "# %%\nimport tinygrad_edu\nprint(tinygrad_edu.__file__)\n\n"
+        "# %%\nfrom IPython.display import SVG, display\n"
+        f"display(SVG({SVG!r}))\n\n# %%\n1 + 1\n"
+    )
     return nbs.run_notebook(path)
 
 

@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def report(tmp_path_factory) -> Path:
     """The demo report, written by the command line as a user runs it."""
     out = tmp_path_factory.mktemp("report")
-    subprocess.run([sys.executable, "-m", "tinygrad_edu", "demo", "--quick", "--no-progress", "--out", str(out)],
-                   check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu", "demo", "--quick", "--no-progress", "--out", str(out)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     return out / "index.html"
 
 

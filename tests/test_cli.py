@@ -51,8 +51,13 @@ def demo(out: Path, *extra: str, path: str | None = None) -> subprocess.Complete
     env = {**os.environ, "MPLBACKEND": "Agg"}
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "tinygrad_edu", "demo", "--quick", "--out", str(out), *extra],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu", "demo", "--quick", "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 METHODS = ["normal equation", "GD, fixed step 1/L", "GD, backtracking", "GD, exact line search",
@@ -120,9 +125,11 @@ def test_demo_without_dot(tmp_path: Path) -> None:
 
 
 def test_demo_without_matplotlib(tmp_path: Path) -> None:
-    code = ("import sys; sys.modules['matplotlib'] = None\n"
-            "from tinygrad_edu.cli import main\n"
-            f"sys.exit(main(['demo', '--out', {str(tmp_path / 'out')!r}]))")
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from tinygrad_edu.cli import main\n"
+        f"sys.exit(main(['demo', '--out', {str(tmp_path / 'out')!r}]))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert 'pip install "tinygrad_edu[viz]"' in proc.stderr
@@ -167,8 +174,9 @@ def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) 
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"tinygrad_edu {__version__} (Python ") and "NumPy" in out
-    proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "--version"], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0 and proc.stdout == out
 
 
@@ -181,7 +189,7 @@ def test_demo_report_follows_the_lesson(report: tuple[subprocess.CompletedProces
     the computed numbers next to the hand-derived ones, all agreeing."""
     _, out = report
     text = (out / "index.html").read_text(encoding="utf-8")
-    assert [f"#{s}" for s in SECTIONS] == parse(out / "index.html").links[:len(SECTIONS)]
+    assert [f"#{s}" for s in SECTIONS] == parse(out / "index.html").links[: len(SECTIONS)]
     chunks = text.split('<section id="')[1:]
     assert [c.split('"')[0] for c in chunks] == SECTIONS
     for slug, chunk in zip(SECTIONS, chunks):

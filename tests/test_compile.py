@@ -77,8 +77,12 @@ def test_the_moons_mlp_example_loop_replays_bit_identical() -> None:
     losses = []
     for compile in (False, True):
         model = nn.MLP([2, 16, 16, 1], activation="tanh", seed=0)
-        hist = optim.minimize(lambda model=model: F.binary_cross_entropy_with_logits(model(X).reshape(-1), y),
-                              optim.Adam(model.parameters(), lr=0.02), steps=12, compile=compile)
+        hist = optim.minimize(
+            lambda model=model: F.binary_cross_entropy_with_logits(model(X).reshape(-1), y),
+            optim.Adam(model.parameters(), lr=0.02),
+            steps=12,
+            compile=compile,
+        )
         losses.append((hist.loss, [p.data.copy() for p in model.parameters()]))
     assert losses[0][0] == losses[1][0]
     assert all(same(a, b) for a, b in zip(losses[0][1], losses[1][1]))

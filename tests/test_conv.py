@@ -46,9 +46,7 @@ def test_conv2d_matches_torch(x_shape: tuple[int, ...], w_shape: tuple[int, ...]
     _check(lambda x, w, b: F.conv2d(x, w, b, **options), lambda x, w, b: TF.conv2d(x, w, b, **options), arrays)
 
 
-@pytest.mark.parametrize(
-    "options", [{}, {"stride": 2}, {"padding": 2, "dilation": 2}, {"groups": 2, "padding": 1}]
-)
+@pytest.mark.parametrize("options", [{}, {"stride": 2}, {"padding": 2, "dilation": 2}, {"groups": 2, "padding": 1}])
 def test_conv1d_matches_torch(options: dict[str, Any]) -> None:
     rng = np.random.default_rng(1)
     arrays = [rng.standard_normal((2, 4, 11)), rng.standard_normal((6, 4 // options.get("groups", 1), 3))]

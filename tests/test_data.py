@@ -112,6 +112,4 @@ def test_normal_equation_equals_lstsq_and_recovers_w():
 def test_normal_equation_arrays_and_matrix_targets():
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
-    np.testing.assert_allclose(
-        data.normal_equation(X, Y).numpy(), np.linalg.solve(X.T @ X, X.T @ Y), rtol=1e-10
-    )
+    np.testing.assert_allclose(data.normal_equation(X, Y).numpy(), np.linalg.solve(X.T @ X, X.T @ Y), rtol=1e-10)

@@ -18,8 +18,13 @@ SAVES_PICTURES = {"06_learning_rate.py", "07_line_search.py", "08_adaptive.py", 
 
 def run(script: str, *args: str) -> str:
     """Run one example; return its output (stdout), failing the test on a non-zero exit."""
-    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "MPLBACKEND": "Agg"})
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert proc.returncode == 0, f"{script} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
@@ -96,8 +101,14 @@ def check_11(out: str) -> None:
 
 
 def check_12(out: str) -> None:
-    rows = dict(re.findall(r"^(GD, fixed step 1/L|GD \+ exact line search|conjugate gradient|L-BFGS|Newton)"
-                           r"\s+(\d+)\s", out, flags=re.M))
+    rows = dict(
+        re.findall(
+            r"^(GD, fixed step 1/L|GD \+ exact line search|conjugate gradient|L-BFGS|Newton)"
+            r"\s+(\d+)\s",
+            out,
+            flags=re.M,
+        )
+    )
     assert set(rows) == {"GD, fixed step 1/L", "GD + exact line search", "conjugate gradient", "L-BFGS", "Newton"}
     assert "(not converged)" not in out
     steps = [int(v) for v in re.findall(r"^Newton\s+(\d+)\s", out, flags=re.M)]
@@ -124,6 +135,7 @@ def test_example(script: str, tmp_path: Path) -> None:
 def test_examples_do_not_need_dot(tmp_path: Path) -> None:
     """The scripts never call Graphviz: with `dot` off the PATH they still run."""
     env = {**os.environ, "PATH": str(tmp_path), "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, str(EXAMPLES / "02_gradient.py")], capture_output=True, text=True,
-                          env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "02_gradient.py")], capture_output=True, text=True, env=env, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr

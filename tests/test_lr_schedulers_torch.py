@@ -42,21 +42,34 @@ def build(module, opt, spec):
 
 
 SPECS = [
-    ("LambdaLR", dict(lr_lambda=lambda epoch: 0.9 ** epoch + 0.01 * (epoch % 3))),
+    ("LambdaLR", dict(lr_lambda=lambda epoch: 0.9**epoch + 0.01 * (epoch % 3))),
     ("LambdaLR", dict(lr_lambda=[lambda e: 1 / (1 + e), Warmup(4)])),
     ("MultiStepLR", dict(milestones=[3, 7, 7, 20], gamma=0.5)),
     ("MultiStepLR", dict(milestones=[2, 5])),
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=1.0, end_factor=0.1, total_iters=12)),
     ("OneCycleLR", dict(max_lr=1.0, total_steps=40)),
-    ("OneCycleLR", dict(max_lr=[0.5, 0.2], epochs=4, steps_per_epoch=10, pct_start=0.25,
-                        anneal_strategy="linear", three_phase=True)),
-    ("SequentialLR", [("LinearLR", dict(start_factor=0.1, total_iters=5)),
-                      ("CosineAnnealingLR", dict(T_max=10))], [5]),
-    ("SequentialLR", [("ExponentialLR", dict(gamma=0.9)), ("StepLR", dict(step_size=3, gamma=0.5)),
-                      ("MultiStepLR", dict(milestones=[2, 4]))], [6, 15]),
-    ("SequentialLR", [("LambdaLR", dict(lr_lambda=lambda e: 0.5 ** e)),
-                      ("LinearLR", dict(start_factor=0.5, total_iters=4))], [3]),
+    (
+        "OneCycleLR",
+        dict(
+            max_lr=[0.5, 0.2], epochs=4, steps_per_epoch=10, pct_start=0.25, anneal_strategy="linear", three_phase=True
+        ),
+    ),
+    ("SequentialLR", [("LinearLR", dict(start_factor=0.1, total_iters=5)), ("CosineAnnealingLR", dict(T_max=10))], [5]),
+    (
+        "SequentialLR",
+        [
+            ("ExponentialLR", dict(gamma=0.9)),
+            ("StepLR", dict(step_size=3, gamma=0.5)),
+            ("MultiStepLR", dict(milestones=[2, 4])),
+        ],
+        [6, 15],
+    ),
+    (
+        "SequentialLR",
+        [("LambdaLR", dict(lr_lambda=lambda e: 0.5**e)), ("LinearLR", dict(start_factor=0.5, total_iters=4))],
+        [3],
+    ),
 ]
 IDS = [f"{s[0]}{i}" for i, s in enumerate(SPECS)]
 EPOCHS = 40
@@ -78,14 +91,14 @@ def test_lrs_and_momenta_match_torch_epoch_by_epoch(spec, opt_name):
         sched.step()
         tsched.step()
         np.testing.assert_allclose(sched.get_last_lr(), tsched.get_last_lr(), rtol=1e-13, atol=0)
-        np.testing.assert_allclose([g["lr"] for g in opt.param_groups],
-                                   [g["lr"] for g in topt.param_groups], rtol=1e-13, atol=0)
+        np.testing.assert_allclose(
+            [g["lr"] for g in opt.param_groups], [g["lr"] for g in topt.param_groups], rtol=1e-13, atol=0
+        )
         assert momenta(opt) == pytest.approx(momenta(topt), rel=1e-13)
     assert sched.last_epoch == tsched.last_epoch == EPOCHS
 
 
-METRICS = [5.0, 4.0, 4.0, 4.2, 3.9999, 4.1, 4.0, 3.0, 3.0, 3.1, 3.2, 3.3, 2.0, 2.5, 2.6,
-           2.7, 2.8, 2.9, 3.0, 1.0] * 2
+METRICS = [5.0, 4.0, 4.0, 4.2, 3.9999, 4.1, 4.0, 3.0, 3.0, 3.1, 3.2, 3.3, 2.0, 2.5, 2.6, 2.7, 2.8, 2.9, 3.0, 1.0] * 2
 PLATEAU = [
     dict(),
     dict(patience=1),
@@ -105,13 +118,15 @@ def test_reduce_lr_on_plateau_matches_torch(options):
         sched.step(Tensor(metric) if k % 2 else metric)
         tsched.step(metric)
         assert sched.get_last_lr() == tsched.get_last_lr()
-        assert (sched.best, sched.num_bad_epochs, sched.cooldown_counter) == \
-            (tsched.best, tsched.num_bad_epochs, tsched.cooldown_counter)
+        assert (sched.best, sched.num_bad_epochs, sched.cooldown_counter) == (
+            tsched.best,
+            tsched.num_bad_epochs,
+            tsched.cooldown_counter,
+        )
     assert sched.get_last_lr() != BASE_LRS
 
 
-@pytest.mark.parametrize("spec", SPECS + [("ReduceLROnPlateau", dict(patience=1))],
-                         ids=IDS + ["ReduceLROnPlateau"])
+@pytest.mark.parametrize("spec", SPECS + [("ReduceLROnPlateau", dict(patience=1))], ids=IDS + ["ReduceLROnPlateau"])
 def test_state_dict_through_save_and_load_resumes(spec, tmp_path):
     def start():
         opt = optimizers()[0]
@@ -150,30 +165,48 @@ def test_lambda_lr_saves_callable_objects_not_functions():
     assert warmup.epochs == 4
 
 
-@pytest.mark.parametrize(("make", "exc", "message"), [
-    (lambda o: lr_scheduler.LambdaLR(o, [lambda e: 1.0]), ValueError, "Expected 2 lr_lambdas, but got 1"),
-    (lambda o: lr_scheduler.LambdaLR(o, 0.5), TypeError, "lr_lambda 0 must be a function"),
-    (lambda o: lr_scheduler.LinearLR(o, start_factor=0.0), ValueError, "Starting multiplicative factor"),
-    (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5), ValueError, "Ending multiplicative factor"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0), ValueError, "either total_steps OR"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=0), ValueError, "positive integer total_steps"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=1.5), ValueError, "pct_start"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, anneal_strategy="exp"), ValueError,
-     "anneal_strategy must be one of"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0], total_steps=10), ValueError,
-     "max_lr must have the same length"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError, "Factor should be < 1.0"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="low"), ValueError, "mode 'low' is unknown"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="x"), ValueError, "threshold mode 'x' is unknown"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "expected 2 min_lrs, got 1"),
-    (lambda o: lr_scheduler.SequentialLR(o, [], milestones=[]), ValueError, "at least one scheduler"),
-    (lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ExponentialLR(o, 0.9)], milestones=[3]), ValueError,
-     "one more than the number of milestone points"),
-    (lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ReduceLROnPlateau(o)], milestones=[]), ValueError,
-     "does not support `ReduceLROnPlateau`"),
-    (lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ExponentialLR(optimizers()[0], 0.9)], milestones=[]),
-     ValueError, "belong to the same optimizer"),
-])
+@pytest.mark.parametrize(
+    ("make", "exc", "message"),
+    [
+        (lambda o: lr_scheduler.LambdaLR(o, [lambda e: 1.0]), ValueError, "Expected 2 lr_lambdas, but got 1"),
+        (lambda o: lr_scheduler.LambdaLR(o, 0.5), TypeError, "lr_lambda 0 must be a function"),
+        (lambda o: lr_scheduler.LinearLR(o, start_factor=0.0), ValueError, "Starting multiplicative factor"),
+        (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5), ValueError, "Ending multiplicative factor"),
+        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0), ValueError, "either total_steps OR"),
+        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=0), ValueError, "positive integer total_steps"),
+        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=1.5), ValueError, "pct_start"),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, anneal_strategy="exp"),
+            ValueError,
+            "anneal_strategy must be one of",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0], total_steps=10),
+            ValueError,
+            "max_lr must have the same length",
+        ),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError, "Factor should be < 1.0"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="low"), ValueError, "mode 'low' is unknown"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="x"), ValueError, "threshold mode 'x' is unknown"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "expected 2 min_lrs, got 1"),
+        (lambda o: lr_scheduler.SequentialLR(o, [], milestones=[]), ValueError, "at least one scheduler"),
+        (
+            lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ExponentialLR(o, 0.9)], milestones=[3]),
+            ValueError,
+            "one more than the number of milestone points",
+        ),
+        (
+            lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ReduceLROnPlateau(o)], milestones=[]),
+            ValueError,
+            "does not support `ReduceLROnPlateau`",
+        ),
+        (
+            lambda o: lr_scheduler.SequentialLR(o, [lr_scheduler.ExponentialLR(optimizers()[0], 0.9)], milestones=[]),
+            ValueError,
+            "belong to the same optimizer",
+        ),
+    ],
+)
 def test_bad_settings_raise(make, exc, message):
     with pytest.raises(exc, match=message.replace("(", r"\(").replace("`", ".")):
         make(optimizers()[0])

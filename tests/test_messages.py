@@ -109,8 +109,9 @@ def test_all_and_any_follow_numpy_and_pytorch():
                 if axis is not None:
                     expected = getattr(torch, method)(ref, dim=axis, keepdim=keepdims).numpy()
                     np.testing.assert_array_equal(getattr(t, method)(dim=axis, keepdim=keepdims).numpy(), expected)
-        np.testing.assert_array_equal(getattr(Tensor(np.zeros((0, 2))), method)(axis=0).numpy(),
-                                      getattr(np, method)(np.zeros((0, 2)), axis=0))
+        np.testing.assert_array_equal(
+            getattr(Tensor(np.zeros((0, 2))), method)(axis=0).numpy(), getattr(np, method)(np.zeros((0, 2)), axis=0)
+        )
     assert np.all(t > -1) and not np.any(t > 5)  # NumPy's functions on a Tensor
     w = Tensor([1.0, 2.0], requires_grad=True)
     assert not w.all().requires_grad and w.all().grad_fn is None
@@ -140,17 +141,24 @@ def test_backward_on_a_constant_still_points_at_requires_grad():
 
 # ---------------------------------------------------------------- examples/11 without threadpoolctl
 def run_example_11(*args: str) -> subprocess.CompletedProcess:
-    code = ("import runpy, sys; sys.modules['threadpoolctl'] = None; "  # as if it were not installed
-            f"sys.argv = ['11_normal_equation_timing.py', *{list(args)!r}]; "
-            f"runpy.run_path({str(EXAMPLE_11)!r}, run_name='__main__')")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "MPLBACKEND": "Agg"})
+    code = (
+        "import runpy, sys; sys.modules['threadpoolctl'] = None; "  # as if it were not installed
+        f"sys.argv = ['11_normal_equation_timing.py', *{list(args)!r}]; "
+        f"runpy.run_path({str(EXAMPLE_11)!r}, run_name='__main__')"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
 
 
 def test_example_11_says_what_to_install_for_single_thread_timings():
     explicit = run_example_11("--quick", "--threads", "1")
     assert explicit.returncode == 2
-    assert 'needs threadpoolctl' in explicit.stderr and 'pip install "tinygrad_edu[bench]"' in explicit.stderr
+    assert "needs threadpoolctl" in explicit.stderr and 'pip install "tinygrad_edu[bench]"' in explicit.stderr
     default = run_example_11("--quick")
     assert default.returncode == 0, default.stderr
     assert "pip install threadpoolctl" in default.stderr and "BLAS threads: the BLAS default" in default.stdout

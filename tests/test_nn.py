@@ -183,7 +183,12 @@ def test_mlp_structure_and_repr():
     kinds = [type(m).__name__ for m in mlp]
     assert kinds == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
     assert [n for n, _ in mlp.named_parameters()] == [
-        "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+        "4.weight",
+        "4.bias",
     ]
     assert repr(mlp) == (
         "MLP(\n"

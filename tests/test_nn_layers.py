@@ -57,8 +57,11 @@ def test_parameter_registers_even_when_frozen() -> None:
         (lambda t: nn.init.xavier_uniform_(t, gain=2.0, seed=0), (30, 20, 3, 3), 2 * math.sqrt(6 / (180 + 270))),
         (lambda t: nn.init.kaiming_uniform_(t, seed=0), (300, 200), math.sqrt(2) * math.sqrt(3 / 200)),
         (lambda t: nn.init.kaiming_uniform_(t, a=math.sqrt(5), seed=0), (300, 200), 1 / math.sqrt(200)),
-        (lambda t: nn.init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu", seed=0), (300, 200),
-         math.sqrt(2) * math.sqrt(3 / 300)),  # fmt: skip
+        (
+            lambda t: nn.init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu", seed=0),
+            (300, 200),
+            math.sqrt(2) * math.sqrt(3 / 300),
+        ),  # fmt: skip
         (lambda t: nn.init.uniform_(t, -0.5, 2.0, seed=0), (300, 200), None),
     ],
 )
@@ -196,8 +199,11 @@ def test_flatten_and_activation_modules_match_torch() -> None:
         (nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), "prob"),
         (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), "class"),
         (nn.CrossEntropyLoss(label_smoothing=0.1), torch.nn.CrossEntropyLoss(label_smoothing=0.1), "class"),
-        (nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.3),
-         torch.nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.3), "class"),  # fmt: skip
+        (
+            nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.3),
+            torch.nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.3),
+            "class",
+        ),  # fmt: skip
     ],
 )
 def test_loss_modules_match_torch(ours: nn.Module, theirs: Any, target: str) -> None:

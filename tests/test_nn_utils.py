@@ -18,8 +18,7 @@ def pairs(grads=GRADS, dtype=np.float64):
     for g in grads:
         shape = np.shape(g) if g is not None else (2,)
         p = Tensor(np.zeros(shape, dtype=dtype), requires_grad=True)
-        t = torch.zeros(shape, dtype=torch.float64 if dtype == np.float64 else torch.float32,
-                        requires_grad=True)
+        t = torch.zeros(shape, dtype=torch.float64 if dtype == np.float64 else torch.float32, requires_grad=True)
         if g is not None:
             p.grad = Tensor(np.asarray(g, dtype=dtype))
             t.grad = torch.tensor(np.asarray(g, dtype=dtype))
@@ -78,12 +77,15 @@ def test_clip_grad_value_matches_torch(clip_value):
             np.testing.assert_array_equal(p.grad.data, t.grad.numpy())
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda ps: nn.utils.clip_grad_norm_(ps, "1"), "max_norm must be a number"),
-    (lambda ps: nn.utils.clip_grad_norm_(ps, 1.0, norm_type=None), "norm_type must be a number"),
-    (lambda ps: nn.utils.clip_grad_value_(ps, None), "clip_value must be a number"),
-    (lambda ps: nn.utils.clip_grad_value_([np.ones(2)], 1.0), "parameter 0 is a ndarray, not a Tensor"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda ps: nn.utils.clip_grad_norm_(ps, "1"), "max_norm must be a number"),
+        (lambda ps: nn.utils.clip_grad_norm_(ps, 1.0, norm_type=None), "norm_type must be a number"),
+        (lambda ps: nn.utils.clip_grad_value_(ps, None), "clip_value must be a number"),
+        (lambda ps: nn.utils.clip_grad_value_([np.ones(2)], 1.0), "parameter 0 is a ndarray, not a Tensor"),
+    ],
+)
 def test_bad_arguments_raise_type_error(call, message):
     with pytest.raises(TypeError, match=message):
         call(pairs()[0])
@@ -95,5 +97,5 @@ def test_clipping_inside_a_training_step():
     nn.functional.mse_loss(model(x), y).backward()
     total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
     assert total.item() > 1.0
-    norm = np.sqrt(sum(float(np.sum(p.grad.data ** 2)) for p in model.parameters()))
+    norm = np.sqrt(sum(float(np.sum(p.grad.data**2)) for p in model.parameters()))
     assert norm == pytest.approx(1.0, rel=1e-5)

@@ -26,8 +26,12 @@ def test_notebook_runs_and_shows_its_pictures(executed) -> None:  # type: ignore
     assert nbk.errors(nb) == []
     expected = {
         "01_gradients.py": {"viz.draw_graph(loss)": HAS_DOT, "plt.show()": True},
-        "02_gradient_descent.py": {"viz.plot_history(rates": True, "viz.plot_contour(": True,
-                                   "viz.plot_line_search(": True, "fig = viz.plot_history(adaptive": True},
+        "02_gradient_descent.py": {
+            "viz.plot_history(rates": True,
+            "viz.plot_contour(": True,
+            "viz.plot_line_search(": True,
+            "fig = viz.plot_history(adaptive": True,
+        },
         "03_next_steps.py": {"plt.show()": True, "hist.plot()": True},
     }[name]
     for text, shown in expected.items():

@@ -57,12 +57,27 @@ CASES = [
     Case("pow_number", lambda a: a**3, lambda a: a**3, [(2, 3)]),
     Case("pow_both", lambda a, b: a**b, np.power, [(2, 3), (3,)], positive=True),
     Case("rpow_number", lambda a: 2.0**a, lambda a: 2.0**a, [(3,)]),
-    Case("maximum", lambda a, b: tge.maximum(a, b), np.maximum, [(2, 3), (3,)],
-         torch_fn=lambda a, b: __import__("torch").maximum(a, b)),  # fmt: skip
-    Case("minimum", lambda a, b: tge.minimum(a, b), np.minimum, [(4, 1), (1, 5)],
-         torch_fn=lambda a, b: __import__("torch").minimum(a, b)),  # fmt: skip
-    Case("where", lambda a, b: tge.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b), [(2, 3), (3,)],
-         torch_fn=lambda a, b: __import__("torch").where(a > 0, a, b)),  # fmt: skip
+    Case(
+        "maximum",
+        lambda a, b: tge.maximum(a, b),
+        np.maximum,
+        [(2, 3), (3,)],
+        torch_fn=lambda a, b: __import__("torch").maximum(a, b),
+    ),  # fmt: skip
+    Case(
+        "minimum",
+        lambda a, b: tge.minimum(a, b),
+        np.minimum,
+        [(4, 1), (1, 5)],
+        torch_fn=lambda a, b: __import__("torch").minimum(a, b),
+    ),  # fmt: skip
+    Case(
+        "where",
+        lambda a, b: tge.where(a > 0, a, b),
+        lambda a, b: np.where(a > 0, a, b),
+        [(2, 3), (3,)],
+        torch_fn=lambda a, b: __import__("torch").where(a > 0, a, b),
+    ),  # fmt: skip
     Case("matmul_2d", lambda a, b: a @ b, np.matmul, [(3, 4), (4, 2)]),
     Case("matmul_mv", lambda a, b: a @ b, np.matmul, [(3, 4), (4,)]),
     Case("matmul_vm", lambda a, b: a @ b, np.matmul, [(4,), (4, 2)]),
@@ -79,54 +94,109 @@ CASES = [
     Case("tanh", lambda a: a.tanh(), np.tanh, [(2, 3)]),
     Case("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), [(2, 3)]),
     Case("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), [(2, 3)]),
-    Case("clip", lambda a: a.clip(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5), [(3, 4)],
-         torch_fn=lambda a: a.clamp(-0.5, 0.5)),  # fmt: skip
+    Case(
+        "clip",
+        lambda a: a.clip(-0.5, 0.5),
+        lambda a: np.clip(a, -0.5, 0.5),
+        [(3, 4)],
+        torch_fn=lambda a: a.clamp(-0.5, 0.5),
+    ),  # fmt: skip
     # reductions
     Case("sum_all", lambda a: a.sum(), np.sum, [(2, 3)]),
     Case("sum_axis", lambda a: a.sum(dim=1), lambda a: a.sum(axis=1), [(2, 3, 4)]),
-    Case("sum_axes_keep", lambda a: a.sum(dim=(0, 2), keepdim=True), lambda a: a.sum(axis=(0, 2), keepdims=True),
-         [(2, 3, 4)]),  # fmt: skip
+    Case(
+        "sum_axes_keep",
+        lambda a: a.sum(dim=(0, 2), keepdim=True),
+        lambda a: a.sum(axis=(0, 2), keepdims=True),
+        [(2, 3, 4)],
+    ),  # fmt: skip
     Case("mean", lambda a: a.mean(dim=0), lambda a: a.mean(axis=0), [(3, 4)]),
     Case("mean_all", lambda a: a.mean(), np.mean, [(3, 4)]),
-    Case("max_axis", lambda a: a.max(axis=1), lambda a: a.max(axis=1), [(3, 4)],
-         torch_fn=lambda a: a.amax(dim=1)),  # fmt: skip
+    Case(
+        "max_axis", lambda a: a.max(axis=1), lambda a: a.max(axis=1), [(3, 4)], torch_fn=lambda a: a.amax(dim=1)
+    ),  # fmt: skip
     Case("max_all", lambda a: a.max(), np.max, [(3, 4)], torch_fn=lambda a: a.amax()),
-    Case("min_keep", lambda a: a.min(axis=0, keepdims=True), lambda a: a.min(axis=0, keepdims=True), [(3, 4)],
-         torch_fn=lambda a: a.amin(dim=0, keepdim=True)),  # fmt: skip
-    Case("var", lambda a: a.var(axis=1), lambda a: a.var(axis=1), [(3, 5)],
-         torch_fn=lambda a: a.var(dim=1, correction=0)),  # fmt: skip
+    Case(
+        "min_keep",
+        lambda a: a.min(axis=0, keepdims=True),
+        lambda a: a.min(axis=0, keepdims=True),
+        [(3, 4)],
+        torch_fn=lambda a: a.amin(dim=0, keepdim=True),
+    ),  # fmt: skip
+    Case(
+        "var", lambda a: a.var(axis=1), lambda a: a.var(axis=1), [(3, 5)], torch_fn=lambda a: a.var(dim=1, correction=0)
+    ),  # fmt: skip
     Case("var_ddof1", lambda a: a.var(ddof=1), lambda a: a.var(ddof=1), [(3, 5)], torch_fn=lambda a: a.var()),
     Case("logsumexp", lambda a: a.logsumexp(dim=1), lambda a: _lse(a, 1), [(3, 4)]),
-    Case("logsumexp_all", lambda a: a.logsumexp(axis=None), lambda a: _lse(a, None), [(3, 4)],
-         torch_fn=lambda a: a.logsumexp(dim=(0, 1))),  # fmt: skip
+    Case(
+        "logsumexp_all",
+        lambda a: a.logsumexp(axis=None),
+        lambda a: _lse(a, None),
+        [(3, 4)],
+        torch_fn=lambda a: a.logsumexp(dim=(0, 1)),
+    ),  # fmt: skip
     Case("softmax", lambda a: a.softmax(dim=-1), lambda a: _softmax(a, -1), [(3, 4)]),
     Case("softmax_axis0", lambda a: a.softmax(dim=0), lambda a: _softmax(a, 0), [(3, 4)]),
     Case("log_softmax", lambda a: a.log_softmax(dim=-1), lambda a: np.log(_softmax(a, -1)), [(3, 4)]),
     # movement
     Case("reshape", lambda a: a.reshape(4, 3), lambda a: a.reshape(4, 3), [(2, 6)]),
     Case("reshape_infer", lambda a: a.reshape(-1), lambda a: a.reshape(-1), [(2, 3)]),
-    Case("transpose", lambda a: a.transpose(2, 0, 1), lambda a: a.transpose(2, 0, 1), [(2, 3, 4)],
-         torch_fn=lambda a: a.permute(2, 0, 1)),  # fmt: skip
+    Case(
+        "transpose",
+        lambda a: a.transpose(2, 0, 1),
+        lambda a: a.transpose(2, 0, 1),
+        [(2, 3, 4)],
+        torch_fn=lambda a: a.permute(2, 0, 1),
+    ),  # fmt: skip
     Case("T", lambda a: a.T, lambda a: a.T, [(2, 3)]),
     Case("flatten", lambda a: a.flatten(), lambda a: a.flatten(), [(2, 3)]),
     Case("squeeze", lambda a: a.squeeze(1), lambda a: a.squeeze(1), [(2, 1, 3)]),
     Case("unsqueeze", lambda a: a.unsqueeze(1), lambda a: np.expand_dims(a, 1), [(2, 3)]),
-    Case("broadcast_to", lambda a: a.broadcast_to((4, 2, 3)), lambda a: np.broadcast_to(a, (4, 2, 3)), [(2, 1)],
-         torch_fn=lambda a: a.expand(4, 2, 3)),  # fmt: skip
+    Case(
+        "broadcast_to",
+        lambda a: a.broadcast_to((4, 2, 3)),
+        lambda a: np.broadcast_to(a, (4, 2, 3)),
+        [(2, 1)],
+        torch_fn=lambda a: a.expand(4, 2, 3),
+    ),  # fmt: skip
     Case("getitem_slice", lambda a: a[1:, ::2], lambda a: a[1:, ::2], [(3, 4)]),
     Case("getitem_int", lambda a: a[1], lambda a: a[1], [(3, 4)]),
-    Case("getitem_repeat", lambda a: a[IDX], lambda a: a[IDX], [(3, 2)],
-         torch_fn=lambda a: a[__import__("torch").as_tensor(IDX)]),  # fmt: skip
-    Case("getitem_mixed", lambda a: a[IDX, 1:], lambda a: a[IDX, 1:], [(3, 3)],
-         torch_fn=lambda a: a[__import__("torch").as_tensor(IDX), 1:]),  # fmt: skip
+    Case(
+        "getitem_repeat",
+        lambda a: a[IDX],
+        lambda a: a[IDX],
+        [(3, 2)],
+        torch_fn=lambda a: a[__import__("torch").as_tensor(IDX)],
+    ),  # fmt: skip
+    Case(
+        "getitem_mixed",
+        lambda a: a[IDX, 1:],
+        lambda a: a[IDX, 1:],
+        [(3, 3)],
+        torch_fn=lambda a: a[__import__("torch").as_tensor(IDX), 1:],
+    ),  # fmt: skip
     Case("getitem_mask", lambda a: a[a.data > 0], lambda a: a[a > 0], [(3, 4)], torch_ok=False),
-    Case("cat", lambda a, b: tge.cat([a, b], axis=1), lambda a, b: np.concatenate([a, b], axis=1), [(2, 3), (2, 2)],
-         torch_fn=lambda a, b: __import__("torch").cat([a, b], dim=1)),  # fmt: skip
-    Case("stack", lambda a, b: tge.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1), [(2, 3), (2, 3)],
-         torch_fn=lambda a, b: __import__("torch").stack([a, b], dim=-1)),  # fmt: skip
+    Case(
+        "cat",
+        lambda a, b: tge.cat([a, b], axis=1),
+        lambda a, b: np.concatenate([a, b], axis=1),
+        [(2, 3), (2, 2)],
+        torch_fn=lambda a, b: __import__("torch").cat([a, b], dim=1),
+    ),  # fmt: skip
+    Case(
+        "stack",
+        lambda a, b: tge.stack([a, b], axis=-1),
+        lambda a, b: np.stack([a, b], axis=-1),
+        [(2, 3), (2, 3)],
+        torch_fn=lambda a, b: __import__("torch").stack([a, b], dim=-1),
+    ),  # fmt: skip
     # compositions the lesson uses
-    Case("squared_error", lambda X, w, y: ((y - X @ w) ** 2).sum(), lambda X, w, y: ((y - X @ w) ** 2).sum(),
-         [(5, 3), (3,), (5,)]),  # fmt: skip
+    Case(
+        "squared_error",
+        lambda X, w, y: ((y - X @ w) ** 2).sum(),
+        lambda X, w, y: ((y - X @ w) ** 2).sum(),
+        [(5, 3), (3,), (5,)],
+    ),  # fmt: skip
 ]
 
 

@@ -50,22 +50,43 @@ def _cases() -> list[Case]:
         Case("elu", lambda a: F.elu(a, 1.5), lambda a: TF.elu(a, 1.5), [(3, 4)]),
         Case("elu_large", lambda a: F.elu(a * 400.0), lambda a: TF.elu(a * 400.0), [(3, 4)]),
         Case("gelu", F.gelu, TF.gelu, [(3, 4)], -3.0, 3.0),
-        Case("gelu_tanh", lambda a: F.gelu(a, approximate="tanh"), lambda a: TF.gelu(a, approximate="tanh"),
-             [(3, 4)], -3.0, 3.0),  # fmt: skip
+        Case(
+            "gelu_tanh",
+            lambda a: F.gelu(a, approximate="tanh"),
+            lambda a: TF.gelu(a, approximate="tanh"),
+            [(3, 4)],
+            -3.0,
+            3.0,
+        ),  # fmt: skip
         Case("silu", F.silu, TF.silu, [(3, 4)], -4.0, 4.0),
         Case("softplus", F.softplus, TF.softplus, [(3, 4)], -4.0, 4.0),
-        Case("softplus_beta_threshold", lambda a: F.softplus(a * 10.0, beta=2.0, threshold=5.0),
-             lambda a: TF.softplus(a * 10.0, beta=2.0, threshold=5.0), [(3, 4)]),  # fmt: skip
-        Case("softplus_large", lambda a: F.softplus(a * 30.0, threshold=1e9),
-             lambda a: TF.softplus(a * 30.0, threshold=1e9), [(3, 4)]),  # fmt: skip
+        Case(
+            "softplus_beta_threshold",
+            lambda a: F.softplus(a * 10.0, beta=2.0, threshold=5.0),
+            lambda a: TF.softplus(a * 10.0, beta=2.0, threshold=5.0),
+            [(3, 4)],
+        ),  # fmt: skip
+        Case(
+            "softplus_large",
+            lambda a: F.softplus(a * 30.0, threshold=1e9),
+            lambda a: TF.softplus(a * 30.0, threshold=1e9),
+            [(3, 4)],
+        ),  # fmt: skip
         Case("relu6", lambda a: F.relu6(a * 4.0), lambda a: TF.relu6(a * 4.0), [(3, 4)], second=False),
-        Case("hardtanh", lambda a: F.hardtanh(a, -0.5, 1.0), lambda a: TF.hardtanh(a, -0.5, 1.0), [(3, 4)],
-             second=False),  # fmt: skip
+        Case(
+            "hardtanh", lambda a: F.hardtanh(a, -0.5, 1.0), lambda a: TF.hardtanh(a, -0.5, 1.0), [(3, 4)], second=False
+        ),  # fmt: skip
         Case("softsign", F.softsign, TF.softsign, [(3, 4)]),
         Case("mish", F.mish, TF.mish, [(3, 4)], -3.0, 3.0),
         Case("log_sigmoid", F.log_sigmoid, TF.logsigmoid, [(3, 4)], -30.0, 30.0),
-        Case("rounding", lambda a: a.sign() + a.floor() + a.ceil() + a.trunc() + a.round() + a * a,
-             lambda a: a.sign() + a.floor() + a.ceil() + a.trunc() + a.round() + a * a, [(3, 4)], -3.0, 3.0),
+        Case(
+            "rounding",
+            lambda a: a.sign() + a.floor() + a.ceil() + a.trunc() + a.round() + a * a,
+            lambda a: a.sign() + a.floor() + a.ceil() + a.trunc() + a.round() + a * a,
+            [(3, 4)],
+            -3.0,
+            3.0,
+        ),
         Case("flatten_middle", lambda a: a.flatten(1, 2), lambda a: a.flatten(1, 2), [(2, 3, 4, 2)]),
         Case("flatten_tail", lambda a: a.flatten(-2), lambda a: a.flatten(-2), [(2, 3, 4)]),
         Case("flip_two_dims", lambda a: a.flip((0, 2)), lambda a: a.flip((0, 2)), [(2, 3, 4)]),
@@ -73,10 +94,18 @@ def _cases() -> list[Case]:
         Case("roll_two_dims", lambda a: a.roll((1, -2), (0, 1)), lambda a: a.roll((1, -2), (0, 1)), [(3, 4)]),
         Case("repeat", lambda a: a.repeat(2, 1, 3), lambda a: a.repeat(2, 1, 3), [(3, 2)]),
         Case("tile", lambda a: a.tile((2,)), lambda a: a.tile((2,)), [(3, 2)]),
-        Case("chunk", lambda a: tge.cat([c * float(i + 1) for i, c in enumerate(a.chunk(3, 1))], axis=1),
-             lambda a: torch.cat([c * float(i + 1) for i, c in enumerate(a.chunk(3, 1))], dim=1), [(2, 7)]),
-        Case("split_sizes", lambda a: a.split([1, 3], 0)[1] * a.split(2, 0)[0].sum(),
-             lambda a: a.split([1, 3], 0)[1] * a.split(2, 0)[0].sum(), [(4, 3)]),  # fmt: skip
+        Case(
+            "chunk",
+            lambda a: tge.cat([c * float(i + 1) for i, c in enumerate(a.chunk(3, 1))], axis=1),
+            lambda a: torch.cat([c * float(i + 1) for i, c in enumerate(a.chunk(3, 1))], dim=1),
+            [(2, 7)],
+        ),
+        Case(
+            "split_sizes",
+            lambda a: a.split([1, 3], 0)[1] * a.split(2, 0)[0].sum(),
+            lambda a: a.split([1, 3], 0)[1] * a.split(2, 0)[0].sum(),
+            [(4, 3)],
+        ),  # fmt: skip
         Case("tril", lambda a: a.tril(), lambda a: a.tril(), [(2, 4, 4)]),
         Case("triu_k", lambda a: a.triu(1), lambda a: a.triu(1), [(3, 5)]),
         Case("tril_neg_k", lambda a: a.tril(-1), lambda a: a.tril(-1), [(5, 3)]),
@@ -86,35 +115,80 @@ def _cases() -> list[Case]:
         Case("outer", tge.outer, torch.outer, [(3,), (4,)]),
         Case("gather_dim1", lambda a: a.gather(1, IDX3[:, :3]), lambda a: a.gather(1, _t(IDX3[:, :3])), [(2, 3)]),
         Case("gather_dim0", lambda a: a.gather(0, IDX3[:, :3]), lambda a: a.gather(0, _t(IDX3[:, :3])), [(3, 4)]),
-        Case("scatter_add", lambda a, s: a.scatter_add(1, IDX3, s), lambda a, s: a.scatter_add(1, _t(IDX3), s),
-             [(2, 3), (2, 4)]),  # fmt: skip
+        Case(
+            "scatter_add",
+            lambda a, s: a.scatter_add(1, IDX3, s),
+            lambda a, s: a.scatter_add(1, _t(IDX3), s),
+            [(2, 3), (2, 4)],
+        ),  # fmt: skip
         Case("index_select", lambda a: a.index_select(0, SEL), lambda a: a.index_select(0, _t(SEL)), [(3, 2)]),
         Case("masked_fill", lambda a: a.masked_fill(a > 0.5, -1.0), lambda a: a.masked_fill(a > 0.5, -1.0), [(3, 4)]),
-        Case("cumprod_with_zero", lambda a: (a * Tensor([[1.0], [0.0], [1.0]])).cumprod(0),
-             lambda a: (a * torch.tensor([[1.0], [0.0], [1.0]], dtype=torch.float64)).cumprod(0), [(3, 4)]),
+        Case(
+            "cumprod_with_zero",
+            lambda a: (a * Tensor([[1.0], [0.0], [1.0]])).cumprod(0),
+            lambda a: (a * torch.tensor([[1.0], [0.0], [1.0]], dtype=torch.float64)).cumprod(0),
+            [(3, 4)],
+        ),
         Case("norm_2", lambda a: a.norm(), lambda a: a.norm(), [(3, 4)]),
         Case("norm_1_dim", lambda a: a.norm(1, dim=1), lambda a: a.norm(1, dim=1), [(3, 4)], second=False),
-        Case("norm_inf_keep", lambda a: a.norm(float("inf"), dim=0, keepdim=True),
-             lambda a: torch.linalg.vector_norm(a, float("inf"), dim=0, keepdim=True), [(3, 4)], second=False),
+        Case(
+            "norm_inf_keep",
+            lambda a: a.norm(float("inf"), dim=0, keepdim=True),
+            lambda a: torch.linalg.vector_norm(a, float("inf"), dim=0, keepdim=True),
+            [(3, 4)],
+            second=False,
+        ),
         Case("norm_fro", lambda a: a.norm("fro"), lambda a: a.norm("fro"), [(3, 4)]),
-        Case("einsum_matmul", lambda a, b: tge.einsum("ij,jk->ik", a, b),
-             lambda a, b: torch.einsum("ij,jk->ik", a, b), [(2, 3), (3, 4)]),  # fmt: skip
-        Case("einsum_three", lambda a, b, c: tge.einsum("bi,ij,bj->b", a, b, c),
-             lambda a, b, c: torch.einsum("bi,ij,bj->b", a, b, c), [(5, 3), (3, 4), (5, 4)]),  # fmt: skip
-        Case("einsum_sum_away", lambda a, b: tge.einsum("ijk,k->i", a, b),
-             lambda a, b: torch.einsum("ijk,k->i", a, b), [(2, 3, 4), (4,)]),  # fmt: skip
+        Case(
+            "einsum_matmul",
+            lambda a, b: tge.einsum("ij,jk->ik", a, b),
+            lambda a, b: torch.einsum("ij,jk->ik", a, b),
+            [(2, 3), (3, 4)],
+        ),  # fmt: skip
+        Case(
+            "einsum_three",
+            lambda a, b, c: tge.einsum("bi,ij,bj->b", a, b, c),
+            lambda a, b, c: torch.einsum("bi,ij,bj->b", a, b, c),
+            [(5, 3), (3, 4), (5, 4)],
+        ),  # fmt: skip
+        Case(
+            "einsum_sum_away",
+            lambda a, b: tge.einsum("ijk,k->i", a, b),
+            lambda a, b: torch.einsum("ijk,k->i", a, b),
+            [(2, 3, 4), (4,)],
+        ),  # fmt: skip
         Case("einsum_diagonal", lambda a: tge.einsum("ii->i", a), lambda a: torch.einsum("ii->i", a), [(3, 3)]),
         Case("einsum_trace", lambda a: tge.einsum("ii->", a), lambda a: torch.einsum("ii->", a), [(3, 3)]),
-        Case("einsum_transpose_outer", lambda a, b: tge.einsum("ij,k->kji", a, b),
-             lambda a, b: torch.einsum("ij,k->kji", a, b), [(2, 3), (2,)]),  # fmt: skip
-        Case("pad_constant", lambda a: F.pad(a, (1, 2, 0, 1), value=0.5), lambda a: TF.pad(a, (1, 2, 0, 1), value=0.5),
-             [(2, 3, 4)]),  # fmt: skip
-        Case("pad_reflect", lambda a: F.pad(a, (2, 1, 1, 1), mode="reflect"),
-             lambda a: TF.pad(a, (2, 1, 1, 1), mode="reflect"), [(2, 3, 4)]),  # fmt: skip
-        Case("pad_replicate", lambda a: F.pad(a, (2, 1), mode="replicate"),
-             lambda a: TF.pad(a, (2, 1), mode="replicate"), [(2, 3, 4)]),  # fmt: skip
-        Case("pad_circular", lambda a: F.pad(a, (2, 1), mode="circular"),
-             lambda a: TF.pad(a, (2, 1), mode="circular"), [(2, 3, 4)]),  # fmt: skip
+        Case(
+            "einsum_transpose_outer",
+            lambda a, b: tge.einsum("ij,k->kji", a, b),
+            lambda a, b: torch.einsum("ij,k->kji", a, b),
+            [(2, 3), (2,)],
+        ),  # fmt: skip
+        Case(
+            "pad_constant",
+            lambda a: F.pad(a, (1, 2, 0, 1), value=0.5),
+            lambda a: TF.pad(a, (1, 2, 0, 1), value=0.5),
+            [(2, 3, 4)],
+        ),  # fmt: skip
+        Case(
+            "pad_reflect",
+            lambda a: F.pad(a, (2, 1, 1, 1), mode="reflect"),
+            lambda a: TF.pad(a, (2, 1, 1, 1), mode="reflect"),
+            [(2, 3, 4)],
+        ),  # fmt: skip
+        Case(
+            "pad_replicate",
+            lambda a: F.pad(a, (2, 1), mode="replicate"),
+            lambda a: TF.pad(a, (2, 1), mode="replicate"),
+            [(2, 3, 4)],
+        ),  # fmt: skip
+        Case(
+            "pad_circular",
+            lambda a: F.pad(a, (2, 1), mode="circular"),
+            lambda a: TF.pad(a, (2, 1), mode="circular"),
+            [(2, 3, 4)],
+        ),  # fmt: skip
     ]
     # every axis (negative ones too) of a 3-D input, and broadcasting where an op has two operands
     for d in (0, 1, 2, -1):

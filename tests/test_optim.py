@@ -212,16 +212,14 @@ def assert_same_path(ours, expected, who: str) -> None:
 @pytest.mark.parametrize("problem", list(PROBLEMS))
 @pytest.mark.parametrize(("name", "options"), CASES, ids=IDS)
 def test_trajectory_matches_the_equations(name, options, problem):
-    assert_same_path(run_ours(name, options, problem), run_reference(name, options, problem),
-                     "the NumPy equations")
+    assert_same_path(run_ours(name, options, problem), run_reference(name, options, problem), "the NumPy equations")
 
 
 @pytest.mark.parametrize("problem", list(PROBLEMS))
 @pytest.mark.parametrize(("name", "options"), CASES, ids=IDS)
 def test_trajectory_matches_torch(name, options, problem):
     torch = pytest.importorskip("torch")
-    assert_same_path(run_ours(name, options, problem), run_torch(torch, name, options, problem),
-                     "torch.optim")
+    assert_same_path(run_ours(name, options, problem), run_torch(torch, name, options, problem), "torch.optim")
 
 
 def test_param_groups_match_torch():
@@ -230,8 +228,7 @@ def test_param_groups_match_torch():
     ours = [Tensor(a.copy(), requires_grad=True) for a in start]
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in start]
     opt = optim.Adam([{"params": [ours[0]]}, {"params": [ours[1]], "lr": 0.1}], lr=0.01)
-    topt = torch.optim.Adam([{"params": [theirs[0]]}, {"params": [theirs[1]], "lr": 0.1}],
-                            lr=0.01, foreach=False)
+    topt = torch.optim.Adam([{"params": [theirs[0]]}, {"params": [theirs[1]], "lr": 0.1}], lr=0.01, foreach=False)
     assert opt.param_groups[1]["lr"] == 0.1 and opt.param_groups[0]["lr"] == 0.01
     for _ in range(STEPS):
         opt.zero_grad()

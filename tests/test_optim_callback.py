@@ -36,8 +36,9 @@ def test_callback_runs_after_every_step_with_index_loss_and_optimizer():
 @pytest.mark.parametrize("stop", [True, 1, "yes", np.bool_(True)])
 def test_callback_returning_a_true_value_stops_after_that_step(stop):
     W, loss_fn = problem()
-    hist = optim.minimize(loss_fn, optim.SGD([W], lr=0.01), steps=50,
-                          callback=lambda k, loss, opt: stop if k == 3 else None)
+    hist = optim.minimize(
+        loss_fn, optim.SGD([W], lr=0.01), steps=50, callback=lambda k, loss, opt: stop if k == 3 else None
+    )
     assert hist.steps == 4 and len(hist) == 4
     np.testing.assert_array_equal(hist.final_params[0], W.data)
 
@@ -45,8 +46,7 @@ def test_callback_returning_a_true_value_stops_after_that_step(stop):
 def test_callback_not_called_when_tol_stops_before_a_step():
     W, loss_fn = problem()
     seen = []
-    hist = optim.minimize(loss_fn, optim.Newton([W]), steps=10, tol=1e-8,
-                          callback=lambda k, loss, opt: seen.append(k))
+    hist = optim.minimize(loss_fn, optim.Newton([W]), steps=10, tol=1e-8, callback=lambda k, loss, opt: seen.append(k))
     assert hist.steps == 1 and len(hist) == 2 and seen == [0]
 
 
@@ -68,19 +68,22 @@ class Scripted:
         return self.values[self.calls - 1]
 
 
-@pytest.mark.parametrize(("values", "patience", "min_delta", "stop", "best_step"), [
-    ([5, 4, 4.5, 3.99, 3.995, 4.0, 4.1, 1.0], 2, 0.02, 3, 1),   # 3.99 is not 0.02 better than 4
-    ([5, 4, 4.5, 3.99, 3.995, 4.0, 4.1, 1.0], 2, 0.0, 5, 3),
-    ([5, 4, 4.5, 3.99, 3.995, 4.0, 4.1, 1.0], 1, 0.0, 2, 1),
-    ([3, 2, 1, 0.5, 0.25, 0.1, 0.05, 0.01], 1, 0.0, None, 7),
-])
+@pytest.mark.parametrize(
+    ("values", "patience", "min_delta", "stop", "best_step"),
+    [
+        ([5, 4, 4.5, 3.99, 3.995, 4.0, 4.1, 1.0], 2, 0.02, 3, 1),  # 3.99 is not 0.02 better than 4
+        ([5, 4, 4.5, 3.99, 3.995, 4.0, 4.1, 1.0], 2, 0.0, 5, 3),
+        ([5, 4, 4.5, 3.99, 3.995, 4.0, 4.1, 1.0], 1, 0.0, 2, 1),
+        ([3, 2, 1, 0.5, 0.25, 0.1, 0.05, 0.01], 1, 0.0, None, 7),
+    ],
+)
 def test_early_stopping_patience_and_min_delta(values, patience, min_delta, stop, best_step):
     W, loss_fn = problem()
     stopper = optim.EarlyStopping(Scripted(values), patience=patience, min_delta=min_delta)
     hist = optim.minimize(loss_fn, optim.SGD([W], lr=0.01), steps=len(values), callback=stopper)
     assert stopper.stopped_step == stop and stopper.best_step == best_step
     assert hist.steps == (len(values) if stop is None else stop + 1)
-    assert stopper.val_loss == [float(v) for v in values[:hist.steps]]
+    assert stopper.val_loss == [float(v) for v in values[: hist.steps]]
     assert stopper.best == values[best_step]
 
 
@@ -97,8 +100,12 @@ def test_early_stopping_on_an_overfitting_regression_restores_the_best_weights()
         return ((Tensor(y_val) - Tensor(X_val) @ W) ** 2).mean()
 
     stopper = optim.EarlyStopping(val_loss, patience=20, min_delta=1e-4, restore_best=True)
-    hist = optim.minimize(lambda: ((Tensor(y_train) - Tensor(X_train) @ W) ** 2).mean(),
-                          optim.SGD([W], lr=0.02), steps=5000, callback=stopper)
+    hist = optim.minimize(
+        lambda: ((Tensor(y_train) - Tensor(X_train) @ W) ** 2).mean(),
+        optim.SGD([W], lr=0.02),
+        steps=5000,
+        callback=stopper,
+    )
     assert stopper.stopped_step is not None and hist.steps < 5000  # it stopped early
     assert hist.loss[-1] < hist.loss[stopper.best_step]  # training loss still going down
     assert stopper.val_loss[stopper.best_step] == stopper.best < stopper.val_loss[-1]
@@ -107,12 +114,15 @@ def test_early_stopping_on_an_overfitting_regression_restores_the_best_weights()
     np.testing.assert_array_equal(hist.final_params[0], W.data)
 
 
-@pytest.mark.parametrize(("options", "exc", "message"), [
-    (dict(patience=0), ValueError, "patience must be an integer >= 1"),
-    (dict(patience=2.5), ValueError, "patience must be an integer >= 1"),
-    (dict(min_delta=-0.1), ValueError, "min_delta must be a number >= 0"),
-    (dict(every=0), ValueError, "every must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    ("options", "exc", "message"),
+    [
+        (dict(patience=0), ValueError, "patience must be an integer >= 1"),
+        (dict(patience=2.5), ValueError, "patience must be an integer >= 1"),
+        (dict(min_delta=-0.1), ValueError, "min_delta must be a number >= 0"),
+        (dict(every=0), ValueError, "every must be an integer >= 1"),
+    ],
+)
 def test_early_stopping_validation(options, exc, message):
     with pytest.raises(exc, match=message):
         optim.EarlyStopping(lambda: 0.0, **options)

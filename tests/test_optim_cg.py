@@ -85,9 +85,11 @@ def test_each_step_follows_the_beta_rule(beta, line_search):
             d, expected_beta = -g, 0.0
         else:
             y = g - g_prev
-            raw = {"fletcher_reeves": g @ g / (g_prev @ g_prev),
-                   "polak_ribiere": max(g @ y / (g_prev @ g_prev), 0.0),
-                   "hestenes_stiefel": g @ y / (d_prev @ y)}[beta]
+            raw = {
+                "fletcher_reeves": g @ g / (g_prev @ g_prev),
+                "polak_ribiere": max(g @ y / (g_prev @ g_prev), 0.0),
+                "hestenes_stiefel": g @ y / (d_prev @ y),
+            }[beta]
             d = -g + raw * d_prev
             expected_beta = raw
             if raw == 0.0 or g @ d >= 0:
@@ -114,15 +116,19 @@ def test_backtracking_cg_satisfies_armijo_and_solves_the_lesson():
         eps, value = trials[-1]
         assert eps == hist.step_size[k] and value <= hist.loss[k]
     exact = Tensor([3.0, 3.0, -3.0], requires_grad=True)
-    fast = optim.minimize(lambda: ((Tensor(Y) - Tensor(X) @ exact) ** 2).sum(),
-                          optim.ConjugateGradient([exact]), steps=10, tol=1e-8)
+    fast = optim.minimize(
+        lambda: ((Tensor(Y) - Tensor(X) @ exact) ** 2).sum(), optim.ConjugateGradient([exact]), steps=10, tol=1e-8
+    )
     assert fast.steps <= 3 < hist.steps  # exact CG: n = 3 steps
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    (dict(beta="dai_yuan"), r"Invalid beta: 'dai_yuan'; choose one of 'fletcher_reeves'"),
-    (dict(line_search="wolfe"), r"Invalid line_search: 'wolfe'; choose 'exact'"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (dict(beta="dai_yuan"), r"Invalid beta: 'dai_yuan'; choose one of 'fletcher_reeves'"),
+        (dict(line_search="wolfe"), r"Invalid line_search: 'wolfe'; choose 'exact'"),
+    ],
+)
 def test_bad_settings_raise(options, message):
     with pytest.raises(ValueError, match=message):
         optim.ConjugateGradient([Tensor([1.0], requires_grad=True)], **options)
@@ -199,8 +205,9 @@ def test_several_parameters_and_an_unused_one():
     unused = Tensor([5.0], requires_grad=True)
     opt = optim.ConjugateGradient([a, b, unused])
     target = np.array([[1.0, 2.0], [3.0, 4.0]])
-    hist = optim.minimize(lambda: ((a - 1) ** 2).sum() * 3 + ((b - Tensor(target)) ** 2).sum(),
-                          opt, steps=10, tol=1e-10)
+    hist = optim.minimize(
+        lambda: ((a - 1) ** 2).sum() * 3 + ((b - Tensor(target)) ** 2).sum(), opt, steps=10, tol=1e-10
+    )
     np.testing.assert_allclose(a.data, [1.0, 1.0], atol=1e-10)
     np.testing.assert_allclose(b.data, target, atol=1e-10)
     assert unused.data.tolist() == [5.0] and unused not in opt.state and hist.steps <= 2

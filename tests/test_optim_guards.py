@@ -178,4 +178,3 @@ def test_contour_legend_and_demo_table_use_history_steps(tmp_path):
     for row in result.rows[1:]:
         assert row.steps == row.history.steps
         assert row.steps == len(row.history) - (row.history.step_size[-1] == 0.0)
-

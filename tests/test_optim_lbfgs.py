@@ -89,8 +89,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("problem", "options"), CASES,
-                         ids=[f"{p}-{'-'.join(f'{k}={v}' for k, v in o.items())}" for p, o in CASES])
+@pytest.mark.parametrize(
+    ("problem", "options"), CASES, ids=[f"{p}-{'-'.join(f'{k}={v}' for k, v in o.items())}" for p, o in CASES]
+)
 def test_every_evaluation_point_matches_torch(problem, options):
     ours_end, theirs_end = [], []
     ours, our_losses, our_counts = run("tge", problem, 6, ours_end, **options)
@@ -113,8 +114,9 @@ def test_reaches_scipy_lbfgsb_optimum_on_logistic_regression():
         grad = np.r_[X.T @ (p - LABELS) / len(z) + 2e-3 * w, np.mean(p - LABELS)]
         return value, grad
 
-    reference = scipy_optimize.minimize(f_and_grad, np.zeros(5), jac=True, method="L-BFGS-B",
-                                        options=dict(ftol=1e-15, gtol=1e-12, maxiter=1000))
+    reference = scipy_optimize.minimize(
+        f_and_grad, np.zeros(5), jac=True, method="L-BFGS-B", options=dict(ftol=1e-15, gtol=1e-12, maxiter=1000)
+    )
     assert reference.success
     w, b = Tensor(np.zeros(4), requires_grad=True), Tensor(0.0, requires_grad=True)
     opt = optim.LBFGS([w, b], line_search_fn="strong_wolfe", tolerance_grad=1e-12, tolerance_change=1e-15)
@@ -124,17 +126,20 @@ def test_reaches_scipy_lbfgsb_optimum_on_logistic_regression():
     assert hist.grad_norm[-1] < 1e-7
 
 
-@pytest.mark.parametrize(("options", "exc", "message"), [
-    (dict(lr=-1.0), ValueError, "Invalid learning rate: -1.0"),
-    (dict(line_search_fn="wolfe"), ValueError, r"Invalid line_search_fn: 'wolfe'.*'strong_wolfe'"),
-    (dict(max_iter=0), ValueError, "Invalid max_iter value: 0"),
-    (dict(max_iter=2.5), ValueError, "Invalid max_iter value: 2.5"),
-    (dict(max_eval=0), ValueError, "Invalid max_eval value: 0"),
-    (dict(history_size=0), ValueError, "Invalid history_size value: 0"),
-    (dict(tolerance_grad=-1e-7), ValueError, "Invalid tolerance_grad value"),
-    (dict(tolerance_change=float("nan")), ValueError, "Invalid tolerance_change value: nan"),
-    (dict(lr="1"), TypeError, "lr must be a real number"),
-])
+@pytest.mark.parametrize(
+    ("options", "exc", "message"),
+    [
+        (dict(lr=-1.0), ValueError, "Invalid learning rate: -1.0"),
+        (dict(line_search_fn="wolfe"), ValueError, r"Invalid line_search_fn: 'wolfe'.*'strong_wolfe'"),
+        (dict(max_iter=0), ValueError, "Invalid max_iter value: 0"),
+        (dict(max_iter=2.5), ValueError, "Invalid max_iter value: 2.5"),
+        (dict(max_eval=0), ValueError, "Invalid max_eval value: 0"),
+        (dict(history_size=0), ValueError, "Invalid history_size value: 0"),
+        (dict(tolerance_grad=-1e-7), ValueError, "Invalid tolerance_grad value"),
+        (dict(tolerance_change=float("nan")), ValueError, "Invalid tolerance_change value: nan"),
+        (dict(lr="1"), TypeError, "lr must be a real number"),
+    ],
+)
 def test_bad_settings_raise(options, exc, message):
     with pytest.raises(exc, match=message):
         optim.LBFGS([Tensor([1.0], requires_grad=True)], **options)
@@ -143,8 +148,15 @@ def test_bad_settings_raise(options, exc, message):
 def test_defaults_are_pytorchs():
     opt = optim.LBFGS([Tensor([1.0], requires_grad=True)])
     group = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
-    assert group == dict(lr=1, max_iter=20, max_eval=25, tolerance_grad=1e-7,
-                         tolerance_change=1e-9, history_size=100, line_search_fn=None)
+    assert group == dict(
+        lr=1,
+        max_iter=20,
+        max_eval=25,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-9,
+        history_size=100,
+        line_search_fn=None,
+    )
 
 
 def test_needs_a_closure_and_one_group():
@@ -214,8 +226,19 @@ def test_state_dict_through_save_and_load_resumes_bit_exactly(tmp_path, line_sea
         assert float(opt.step(closure)) == float(opt2.step(closure2))
         np.testing.assert_array_equal(w.data, w2.data)
         np.testing.assert_array_equal(b.data, b2.data)
-    assert set(opt.state[w]) >= {"func_evals", "n_iter", "d", "t", "old_dirs", "old_stps",
-                                 "ro", "H_diag", "prev_flat_grad", "prev_loss", "al"}
+    assert set(opt.state[w]) >= {
+        "func_evals",
+        "n_iter",
+        "d",
+        "t",
+        "old_dirs",
+        "old_stps",
+        "ro",
+        "H_diag",
+        "prev_flat_grad",
+        "prev_loss",
+        "al",
+    }
 
 
 def test_stops_at_once_when_the_gradient_is_below_tolerance_grad():

@@ -196,16 +196,14 @@ OPTIMIZERS = [
     ("SGD nesterov", lambda p: optim.SGD(p, lr=0.5 / L, momentum=0.5, nesterov=True), None, 200),
     ("Adam", lambda p: optim.Adam(p, lr=0.1), None, 500),
     ("AdamW", lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.0), None, 500),
-    ("RMSprop", lambda p: optim.RMSprop(p, lr=0.05),
-     lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=500), 500),
+    ("RMSprop", lambda p: optim.RMSprop(p, lr=0.05), lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=500), 500),
     ("Adagrad", lambda p: optim.Adagrad(p, lr=1.0), None, 300),
     ("Backtracking", lambda p: optim.BacktrackingLineSearch(p), None, 100),
     ("Exact", lambda p: optim.ExactLineSearch(p), None, 100),
 ]
 
 
-@pytest.mark.parametrize(("label", "make", "schedule", "steps"), OPTIMIZERS,
-                         ids=[o[0] for o in OPTIMIZERS])
+@pytest.mark.parametrize(("label", "make", "schedule", "steps"), OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
 def test_every_optimizer_reaches_the_least_squares_optimum(label, make, schedule, steps):
     W, _, make_closure = problem()
     opt = make([W])

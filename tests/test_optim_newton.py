@@ -100,12 +100,15 @@ def test_singular_hessian_raises_and_damping_fixes_it():
     assert abs(x.data.sum()) < 1e-9
 
 
-@pytest.mark.parametrize(("options", "exc", "message"), [
-    (dict(lr=-1.0), ValueError, "Invalid learning rate: -1.0"),
-    (dict(damping=-0.1), ValueError, "Invalid damping value: -0.1"),
-    (dict(lr="big"), TypeError, "lr must be a real number"),
-    (dict(damping=float("nan")), ValueError, "Invalid damping value: nan"),
-])
+@pytest.mark.parametrize(
+    ("options", "exc", "message"),
+    [
+        (dict(lr=-1.0), ValueError, "Invalid learning rate: -1.0"),
+        (dict(damping=-0.1), ValueError, "Invalid damping value: -0.1"),
+        (dict(lr="big"), TypeError, "lr must be a real number"),
+        (dict(damping=float("nan")), ValueError, "Invalid damping value: nan"),
+    ],
+)
 def test_bad_settings_raise(options, exc, message):
     with pytest.raises(exc, match=message):
         optim.Newton([Tensor([1.0], requires_grad=True)], **options)

@@ -21,9 +21,13 @@ def test_contour_plot_draws_second_order_paths():
     def f(W):
         return ((y - X @ W) ** 2).sum()
 
-    makers = {"Newton": optim.Newton, "conjugate gradient": optim.ConjugateGradient,
-              "L-BFGS": lambda p: optim.LBFGS(p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe"),
-              "steepest descent": optim.ExactLineSearch}
+    makers = {
+        "Newton": optim.Newton,
+        "conjugate gradient": optim.ConjugateGradient,
+        "L-BFGS": lambda p: optim.LBFGS(p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe"),
+        "steepest descent": optim.ExactLineSearch,
+    }
+
     def run(make):
         W = Tensor([-2.0, 4.0], requires_grad=True)
         return optim.minimize(lambda: f(W), make([W]), steps=30, tol=1e-8)
@@ -33,11 +37,20 @@ def test_contour_plot_draws_second_order_paths():
     lines = [line for ax in fig.axes for line in ax.get_lines()]
     for name, hist in runs.items():
         path = hist.trajectory(0)
-        drawn = [line for line in lines if len(line.get_xdata()) == len(path)
-                 and np.allclose(line.get_xdata(), path[:, 0]) and np.allclose(line.get_ydata(), path[:, 1])]
+        drawn = [
+            line
+            for line in lines
+            if len(line.get_xdata()) == len(path)
+            and np.allclose(line.get_xdata(), path[:, 0])
+            and np.allclose(line.get_ydata(), path[:, 1])
+        ]
         assert drawn, f"no line follows the {name} path"
         assert any(name in str(line.get_label()) for line in drawn) or any(
-            name in text.get_text() for ax in fig.axes for legend in [ax.get_legend()] if legend
-            for text in legend.get_texts())
+            name in text.get_text()
+            for ax in fig.axes
+            for legend in [ax.get_legend()]
+            if legend
+            for text in legend.get_texts()
+        )
     assert runs["Newton"].steps == 1 and runs["conjugate gradient"].steps == 2
     matplotlib.pyplot.close(fig)

@@ -61,8 +61,7 @@ def test_schedule_follows_the_closed_form(name, options):
 def test_schedule_matches_torch(name, options):
     torch = pytest.importorskip("torch")
     a, b = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
-    topt = torch.optim.SGD([{"params": [a], "lr": BASE_LRS[0]},
-                            {"params": [b], "lr": BASE_LRS[1]}])
+    topt = torch.optim.SGD([{"params": [a], "lr": BASE_LRS[0]}, {"params": [b], "lr": BASE_LRS[1]}])
     tsched = getattr(torch.optim.lr_scheduler, name)(topt, **options)
     expected = [tsched.get_last_lr()]
     for _ in range(EPOCHS):

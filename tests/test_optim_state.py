@@ -28,10 +28,8 @@ TARGET = np.array([1.0, -2.0, 0.5])
 
 def make(name, options, seed=0):
     rng = np.random.default_rng(seed)
-    params = [Tensor(rng.normal(size=3), requires_grad=True),
-              Tensor(rng.normal(size=(2, 2)), requires_grad=True)]
-    opt = getattr(optim, name)([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.02}],
-                               **options)
+    params = [Tensor(rng.normal(size=3), requires_grad=True), Tensor(rng.normal(size=(2, 2)), requires_grad=True)]
+    opt = getattr(optim, name)([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.02}], **options)
     return params, opt
 
 

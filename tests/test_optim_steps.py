@@ -23,12 +23,15 @@ def one_step(opt_class, g: np.ndarray, **options) -> tuple[np.ndarray, Tensor, o
 G = np.array([3.0, -0.02, 150.0])
 
 
-@pytest.mark.parametrize(("opt_class", "options", "factor"), [
-    (optim.Adam, dict(lr=0.01), 1.0),
-    (optim.AdamW, dict(lr=0.01, weight_decay=0.0), 1.0),
-    (optim.Adagrad, dict(lr=0.01), 1.0),
-    (optim.RMSprop, dict(lr=0.01, alpha=0.99), 10.0),
-])
+@pytest.mark.parametrize(
+    ("opt_class", "options", "factor"),
+    [
+        (optim.Adam, dict(lr=0.01), 1.0),
+        (optim.AdamW, dict(lr=0.01, weight_decay=0.0), 1.0),
+        (optim.Adagrad, dict(lr=0.01), 1.0),
+        (optim.RMSprop, dict(lr=0.01, alpha=0.99), 10.0),
+    ],
+)
 def test_first_step_is_about_lr_times_sign_of_g(opt_class, options, factor):
     delta, _, _ = one_step(opt_class, G, **options)
     np.testing.assert_allclose(delta, -factor * options["lr"] * np.sign(G), rtol=1e-5)

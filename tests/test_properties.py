@@ -257,7 +257,7 @@ def broadcastable_shapes(rng: Rng, n: int) -> list[tuple[int, ...]]:
     full = tuple(int(s) for s in rng.integers(1, 4, rng.integers(0, 4)))
     shapes = []
     for _ in range(n):
-        shape = full[int(rng.integers(0, len(full) + 1)):]  # drop leading axes
+        shape = full[int(rng.integers(0, len(full) + 1)) :]  # drop leading axes
         shapes.append(tuple(1 if rng.random() < 0.25 else s for s in shape))  # stretch some
     return shapes
 

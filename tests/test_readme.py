@@ -30,7 +30,7 @@ def test_readme_gives_the_two_set_up_commands() -> None:
 def test_readme_sets_up_a_venv_first_and_starts_the_docs_at_the_tutorial() -> None:
     text = README.read_text(encoding="utf-8")
     assert text.index("python3 -m venv .venv && . .venv/bin/activate") < text.index('pip install ".[viz,progress]"')
-    docs = text[text.index("## Documentation"):]
+    docs = text[text.index("## Documentation") :]
     assert docs.index("docs/tutorial.md") < docs.index("docs/architecture.md")
     assert "mkdocs serve" in docs and "mkdocs build" in docs
     assert "tinygrad-edu --version" in text

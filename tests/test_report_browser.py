@@ -21,8 +21,13 @@ SECTIONS = ["normal-equation", "slope", "gradient", "directional", "update", "le
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "report"
-    proc = subprocess.run([sys.executable, "-m", "tinygrad_edu", "demo", "--quick", "--no-progress", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "MPLBACKEND": "Agg"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinygrad_edu", "demo", "--quick", "--no-progress", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert proc.returncode == 0, proc.stderr
     return out / "index.html"
 

@@ -135,10 +135,12 @@ keys = (
 )
 trees = st.recursive(
     leaves,
-    lambda children: st.lists(children, max_size=3)
-    | st.lists(children, max_size=3).map(tuple)
-    | st.dictionaries(keys, children, max_size=3)
-    | st.dictionaries(keys, children, max_size=3).map(OrderedDict),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(keys, children, max_size=3)
+        | st.dictionaries(keys, children, max_size=3).map(OrderedDict)
+    ),
     max_leaves=12,
 )
 

@@ -127,7 +127,8 @@ def test_captions_say_what_flows_where_in_the_learners_names():
         "• upstream 1 times the local derivative ∂t4/∂y = t2 = 6 flows into y: 6; y.grad is now 6.",
     ]
     assert steps[3].caption.splitlines()[1] == (
-        "• upstream 1 times the local derivative ∂t1/∂x = 2·x = 4 flows into x: 4; x.grad is now 13.")
+        "• upstream 1 times the local derivative ∂t1/∂x = 2·x = 4 flows into x: 4; x.grad is now 13."
+    )
     text = " ".join(s.caption + s.rule for s in steps)
     assert "df/d" not in text and "-0" not in text
     f.backward()

@@ -136,7 +136,7 @@ def test_escaped_labels_render():
     a = Tensor(1.0, requires_grad=True, name=ODD)
     b = Tensor(2.0, requires_grad=True, name="<b>")
     c = a * b
-    c.name = 'end\\'
+    c.name = "end\\"
     svg = viz.draw_graph(c, highlight=a).pipe(format="svg", encoding="utf-8")
     assert "back\\slash" in svg and "&lt;b&gt;" in svg and "newline" in svg
 
@@ -272,8 +272,14 @@ def test_composed_ops_are_one_box_as_typed_and_expand_on_request():
     np.testing.assert_allclose(W.grad.data, 2 / 3 * X.data.T @ (X.data @ W.data - y.data))
     # softmax, log_softmax, var, std, logsumexp are one box each, labelled as typed
     z = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="z")
-    for out, typed in [(z.softmax(), "z.softmax()"), (z.log_softmax(), "z.log_softmax()"), (z.var(), "z.var()"),
-                       (z.std(), "z.std()"), (z.logsumexp(), "z.logsumexp()"), (z.T, "z.T")]:
+    for out, typed in [
+        (z.softmax(), "z.softmax()"),
+        (z.log_softmax(), "z.log_softmax()"),
+        (z.var(), "z.var()"),
+        (z.std(), "z.std()"),
+        (z.logsumexp(), "z.logsumexp()"),
+        (z.T, "z.T"),
+    ]:
         source = viz.draw_graph(out).source
         assert f"t1 = {typed}" in source and len(node_lines(source)) == 2
 
@@ -288,10 +294,15 @@ def test_no_minus_zero_and_numbers_written_inline():
 
 def test_arguments_are_written_as_typed():
     A = Tensor(np.ones((3, 4, 2)), requires_grad=True, name="A")
-    cases = [(A.sum(), "t1 = A.sum()"), (A.sum(axis=1), "t1 = A.sum(axis=1)"),
-             (A.sum(axis=(0, 2), keepdims=True), "t1 = A.sum(axis=(0, 2), keepdims=True)"),
-             (A.reshape(12, 2), "t1 = A.reshape(12, 2)"), (A.transpose(1, 0, 2), "t1 = A.transpose(1, 0, 2)"),
-             (A.max(axis=0), "t1 = A.max(axis=0)"), (A.astype(np.float32), "t1 = A.astype(float32)")]
+    cases = [
+        (A.sum(), "t1 = A.sum()"),
+        (A.sum(axis=1), "t1 = A.sum(axis=1)"),
+        (A.sum(axis=(0, 2), keepdims=True), "t1 = A.sum(axis=(0, 2), keepdims=True)"),
+        (A.reshape(12, 2), "t1 = A.reshape(12, 2)"),
+        (A.transpose(1, 0, 2), "t1 = A.transpose(1, 0, 2)"),
+        (A.max(axis=0), "t1 = A.max(axis=0)"),
+        (A.astype(np.float32), "t1 = A.astype(float32)"),
+    ]
     for out, typed in cases:
         assert viz.graph_text(out, show_data=False).splitlines()[0].startswith(typed)
     B = A.sum(axis=1)

@@ -31,16 +31,19 @@ def images(cell: dict) -> int:
 
 
 def test_plots_display_once_and_are_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cells = [SETUP,
-             "viz.plot_history(hist)",                     # the call is the cell's value
-             "fig = viz.plot_contour(f, hist, resolution=20)",  # assigned: still shown
-             "fig",                                        # shown again on request, once
-             "viz.plot_line_search(hist, step=0, f=f); print('after')",
-             "print(len(plt.get_fignums()))"]
+    cells = [
+        SETUP,
+        "viz.plot_history(hist)",  # the call is the cell's value
+        "fig = viz.plot_contour(f, hist, resolution=20)",  # assigned: still shown
+        "fig",  # shown again on request, once
+        "viz.plot_line_search(hist, step=0, f=f); print('after')",
+        "print(len(plt.get_fignums()))",
+    ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))  # this checkout
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     client.execute()
     out = nb.cells
     assert [images(c) for c in out[1:5]] == [1, 1, 1, 1]

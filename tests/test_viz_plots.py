@@ -51,15 +51,15 @@ def legend_texts(fig):
 def test_contour_paths_minimizer_and_hessian(tmp_path):
     hist, _ = run(optim.SGD, lr=0.02)
     path = np.array([[-1.0, 0.0], [0.0, 0.5], [0.5, 1.0]])
-    fig = viz.plot_contour(f, {"sgd": hist, "by hand": path}, resolution=30, layout="overlay",
-                           path=tmp_path / "contour.png")
+    fig = viz.plot_contour(
+        f, {"sgd": hist, "by hand": path}, resolution=30, layout="overlay", path=tmp_path / "contour.png"
+    )
     assert (tmp_path / "contour.png").stat().st_size > 0
     ax = fig.axes[0]
     labels = [ln.get_label() for ln in ax.lines if ln.get_label() != "start"]
     assert labels == ["sgd (10 steps)", "by hand (2 steps)", "minimizer"]
     assert ax.lines[0].get_color() == COLORS[0] and ax.lines[1].get_color() == COLORS[1]
-    np.testing.assert_allclose(ax.lines[0].get_xdata(), [p[0][0] for p in hist.params]
-                               + [hist.final_params[0][0]])
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [p[0][0] for p in hist.params] + [hist.final_params[0][0]])
     star = next(ln for ln in ax.lines if ln.get_label() == "minimizer")
     np.testing.assert_allclose(np.ravel(star.get_data()), W_STAR, atol=1e-6)
     lam = np.linalg.eigvalsh(2 * X_DATA.T @ X_DATA)
@@ -78,8 +78,11 @@ def test_legends_and_notes_sit_outside_the_data():
     """No legend or info box covers an axes: they go under the plots."""
     hist, _ = run(optim.SGD, lr=0.02)
     search, opt = run(optim.BacktrackingLineSearch, steps=3, lr=1.0)
-    figures = [viz.plot_contour(f, {"sgd": hist}, resolution=20), viz.plot_history({"sgd": hist, "bt": search}),
-               viz.plot_line_search(search, step=0, f=f, search=opt)]
+    figures = [
+        viz.plot_contour(f, {"sgd": hist}, resolution=20),
+        viz.plot_history({"sgd": hist, "bt": search}),
+        viz.plot_line_search(search, step=0, f=f, search=opt),
+    ]
     for fig in figures:
         renderer, boxes = extents(fig)
         assert fig.legends and not any(ax.get_legend() for ax in fig.axes)
@@ -101,7 +104,8 @@ def test_overlapping_paths_get_one_panel_each_on_shared_axes():
     for k, ax in enumerate(axes):
         coloured = [ln for ln in ax.lines if ln.get_color() == COLORS[k]]
         assert coloured and max(ln.get_zorder() for ln in coloured) > max(
-            ln.get_zorder() for ln in ax.lines if ln.get_color() == "#bbbbbb")
+            ln.get_zorder() for ln in ax.lines if ln.get_color() == "#bbbbbb"
+        )
     far = viz.plot_contour(f, {"first": a, "second": a[::-1] * [1, -1]}, resolution=20)
     assert len([ax for ax in far.axes if ax.get_visible()]) == 1  # apart: one panel
     with pytest.raises(ValueError, match="layout"):
@@ -129,12 +133,17 @@ def test_text_is_at_least_10_points_and_pngs_are_150_dpi(tmp_path):
     from matplotlib.text import Text
 
     hist, opt = run(optim.BacktrackingLineSearch, steps=3, lr=1.0)
-    figures = {"contour": viz.plot_contour(f, hist, resolution=20, path=tmp_path / "c.png"),
-               "history": viz.plot_history(hist, path=tmp_path / "h.png"),
-               "line": viz.plot_line_search(hist, step=0, f=f, search=opt, path=tmp_path / "l.png")}
+    figures = {
+        "contour": viz.plot_contour(f, hist, resolution=20, path=tmp_path / "c.png"),
+        "history": viz.plot_history(hist, path=tmp_path / "h.png"),
+        "line": viz.plot_line_search(hist, step=0, f=f, search=opt, path=tmp_path / "l.png"),
+    }
     for name, fig in figures.items():
-        small = [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
-                 and t.get_fontsize() < 10]
+        small = [
+            t.get_text()
+            for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < 10
+        ]
         assert not small, f"{name}: text under 10 pt: {small}"
         width = plt.imread(tmp_path / f"{name[0]}.png").shape[1]
         assert width == pytest.approx(fig.get_figwidth() * 150, abs=2)
@@ -179,8 +188,9 @@ def test_contour_of_a_non_quadratic_marks_the_lowest_grid_point():
 def test_history_plots_loss_and_gradient_norm(tmp_path):
     small, _ = run(optim.SGD, lr=0.02)
     search, _ = run(optim.BacktrackingLineSearch, steps=5)
-    fig = viz.plot_history([small, search.to_dict(), [8.0, 4.0, 2.0]],
-                           labels=["sgd", "search", "by hand"], path=tmp_path / "h.png")
+    fig = viz.plot_history(
+        [small, search.to_dict(), [8.0, 4.0, 2.0]], labels=["sgd", "search", "by hand"], path=tmp_path / "h.png"
+    )
     assert (tmp_path / "h.png").exists()
     ax_loss, ax_grad = fig.axes
     assert [ln.get_label() for ln in ax_loss.lines] == ["sgd (10 steps)", "search (5 steps)", "by hand"]
@@ -201,15 +211,13 @@ def test_line_search_from_a_recorded_run(tmp_path):
     rejected = by_label["rejected trial"].get_xdata()
     accepted = next(ln for k, ln in by_label.items() if k.startswith("accepted trial")).get_xdata()
     # the replayed trials are the ones the optimizer made
-    np.testing.assert_allclose(sorted(list(rejected) + list(accepted)),
-                               sorted(e for e, _ in opt.last_trials))
+    np.testing.assert_allclose(sorted(list(rejected) + list(accepted)), sorted(e for e, _ in opt.last_trials))
     assert accepted[0] == opt.last_step_size == hist.step_size[0]
     assert "phi(ε) = f(x - ε g)" in by_label and any("Armijo" in k for k in by_label)
     armijo = next(ln for k, ln in by_label.items() if "Armijo" in k)
     assert armijo.get_linestyle() == "--" and armijo.get_zorder() > by_label["phi(ε) = f(x - ε g)"].get_zorder()
     # nothing else is drawn along phi(0), where the Armijo line lies for a small c
-    assert not [ln for ln in ax.lines if ln is not armijo and len(ln.get_ydata()) > 1
-                and len(set(ln.get_ydata())) == 1]
+    assert not [ln for ln in ax.lines if ln is not armijo and len(ln.get_ydata()) > 1 and len(set(ln.get_ydata())) == 1]
 
 
 def test_line_search_from_the_optimizer():

@@ -160,8 +160,7 @@ def gradcheck(
             analytic = _tangent(f, xs, i, u)
         except NotImplementedError as err:
             raise NotImplementedError(
-                f"{err} (gradcheck checks forward mode too; pass check_forward_ad=False to check "
-                "backward only)"
+                f"{err} (gradcheck checks forward mode too; pass check_forward_ad=False to check backward only)"
             ) from err
         numeric = _directional(f, xs, i, u, eps)
         found = _worst(analytic, numeric, atol, rtol)

@@ -1,7 +1,7 @@
 """The `tinygrad-edu` command line (also `python -m tinygrad_edu`).
 
-    tinygrad-edu demo [--out DIR] [--steps N] [--seed S] [--no-progress] [--quick]
-    tinygrad-edu --version
+tinygrad-edu demo [--out DIR] [--steps N] [--seed S] [--no-progress] [--quick]
+tinygrad-edu --version
 """
 
 from __future__ import annotations
@@ -69,21 +69,43 @@ def version_text() -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: one sub-command, `demo`."""
     parser = argparse.ArgumentParser(
-        prog="tinygrad-edu", description="tinygrad_edu: learn how gradients drive optimization.")
-    parser.add_argument("--version", action="version", version=version_text(),
-                        help="print the versions of tinygrad_edu, Python and NumPy, and exit")
+        prog="tinygrad-edu", description="tinygrad_edu: learn how gradients drive optimization."
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_text(),
+        help="print the versions of tinygrad_edu, Python and NumPy, and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="run the lesson end to end and write an HTML report",
-                          description=DEMO_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    demo.add_argument("--out", metavar="DIR", default="demo-out",
-                      help="folder for the report, index.html and its pictures; created if needed (default: demo-out)")
-    demo.add_argument("--steps", metavar="N", type=positive_int, default=None,
-                      help=f"at most N steps per optimizer (default: {DEFAULT_STEPS}; with --quick: {QUICK_STEPS})")
-    demo.add_argument("--seed", metavar="S", type=nonnegative_int, default=0,
-                      help="random seed of the built-in data set (default: 0)")
+    demo = sub.add_parser(
+        "demo",
+        help="run the lesson end to end and write an HTML report",
+        description=DEMO_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--out",
+        metavar="DIR",
+        default="demo-out",
+        help="folder for the report, index.html and its pictures; created if needed (default: demo-out)",
+    )
+    demo.add_argument(
+        "--steps",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help=f"at most N steps per optimizer (default: {DEFAULT_STEPS}; with --quick: {QUICK_STEPS})",
+    )
+    demo.add_argument(
+        "--seed", metavar="S", type=nonnegative_int, default=0, help="random seed of the built-in data set (default: 0)"
+    )
     demo.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
-    demo.add_argument("--quick", action="store_true",
-                      help="a faster, smaller run (fewer steps unless --steps is given), e.g. for tests")
+    demo.add_argument(
+        "--quick",
+        action="store_true",
+        help="a faster, smaller run (fewer steps unless --steps is given), e.g. for tests",
+    )
     return parser
 
 
@@ -92,8 +114,11 @@ def run_demo_command(args: argparse.Namespace) -> int:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print(f"tinygrad-edu demo: the report's plots need matplotlib, which is not installed.\n"
-              f"Install it with: {INSTALL_VIZ}", file=sys.stderr)
+        print(
+            f"tinygrad-edu demo: the report's plots need matplotlib, which is not installed.\n"
+            f"Install it with: {INSTALL_VIZ}",
+            file=sys.stderr,
+        )
         return 1
     from .demo import START, format_table, run_demo
     from .report import write_report
@@ -101,8 +126,10 @@ def run_demo_command(args: argparse.Namespace) -> int:
     steps = args.steps if args.steps is not None else (QUICK_STEPS if args.quick else DEFAULT_STEPS)
     t0 = time.perf_counter()
     result = run_demo(steps=steps, seed=args.seed, progress=not args.no_progress)
-    print(f"Linear regression, {result.X.shape[0]} rows, 2 features (seed {args.seed}); "
-          f"f(W) = ||y - XW||^2; every optimizer starts at W = {START}, at most {steps} steps.\n")
+    print(
+        f"Linear regression, {result.X.shape[0]} rows, 2 features (seed {args.seed}); "
+        f"f(W) = ||y - XW||^2; every optimizer starts at W = {START}, at most {steps} steps.\n"
+    )
     print(format_table(result))
     print()
     print(result.gradient_report)
@@ -114,8 +141,10 @@ def run_demo_command(args: argparse.Namespace) -> int:
         return 1
     if written.graph_note:
         print(f"\nnote: {written.graph_note}")
-    print(f"\nreport written to {written.index} ({len(written.files)} files next to it) "
-          f"in {time.perf_counter() - t0:.1f} s; open it in a browser")
+    print(
+        f"\nreport written to {written.index} ({len(written.files)} files next to it) "
+        f"in {time.perf_counter() - t0:.1f} s; open it in a browser"
+    )
     return 0
 
 

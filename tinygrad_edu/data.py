@@ -39,9 +39,7 @@ def _rng(fn: str, seed: SeedLike) -> np.random.Generator:
     try:
         return np.random.default_rng(seed)
     except (TypeError, ValueError) as e:
-        raise type(e)(
-            f"{fn}: seed must be a non-negative int, a np.random.Generator or None, got {seed!r}"
-        ) from e
+        raise type(e)(f"{fn}: seed must be a non-negative int, a np.random.Generator or None, got {seed!r}") from e
 
 
 def _array(fn: str, arg: str, x: Any) -> np.ndarray:
@@ -97,9 +95,7 @@ def make_moons(m: int, noise: float = 0.1, seed: SeedLike = None) -> tuple[Tenso
     return Tensor(X), Tensor(y)
 
 
-def batches(
-    X: Any, y: Any, batch_size: int, shuffle: bool = True, seed: SeedLike = None
-) -> Iterator[tuple[Any, Any]]:
+def batches(X: Any, y: Any, batch_size: int, shuffle: bool = True, seed: SeedLike = None) -> Iterator[tuple[Any, Any]]:
     """Yield (X_batch, y_batch) pairs that together cover every row exactly once (one epoch).
 
     Rows are taken in a random order when `shuffle` (reproducible with `seed`; pass one
@@ -111,9 +107,7 @@ def batches(
     xs = _array("batches", "X", X)
     ys = _array("batches", "y", y)
     if xs.ndim == 0 or ys.ndim == 0 or len(xs) != len(ys):
-        raise ValueError(
-            f"batches: X and y need the same number of rows, got shapes {xs.shape} and {ys.shape}"
-        )
+        raise ValueError(f"batches: X and y need the same number of rows, got shapes {xs.shape} and {ys.shape}")
     rows = len(xs)
     order = _rng("batches", seed).permutation(rows) if shuffle else np.arange(rows)
     for start in range(0, rows, batch_size):

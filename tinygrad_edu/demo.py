@@ -94,8 +94,9 @@ def methods(lipschitz: float) -> dict[str, Callable[[list[Tensor]], optim.Optimi
         "AdaGrad": lambda p: optim.Adagrad(p, lr=1.0),
         # beyond the gradient: one step is one iteration of each
         "conjugate gradient": lambda p: optim.ConjugateGradient(p),
-        "L-BFGS": lambda p: optim.LBFGS(p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe",
-                                        tolerance_change=0.0),
+        "L-BFGS": lambda p: optim.LBFGS(
+            p, max_iter=1, max_eval=25, line_search_fn="strong_wolfe", tolerance_change=0.0
+        ),
         "Newton": lambda p: optim.Newton(p),
     }
 
@@ -109,8 +110,9 @@ def check_gradients(result: DemoResult) -> None:
     result.gradient_report = compare_gradients(W.grad, formula, names=["W (autodiff vs -2X^T(y - XW))"])
     result.autodiff_grad = W.grad.numpy().copy()
     h, start = 1e-6, np.array(START)
-    result.numeric_grad = np.array([(result.loss(start + h * e).item() - result.loss(start - h * e).item()) / (2 * h)
-                                    for e in np.eye(2)])
+    result.numeric_grad = np.array(
+        [(result.loss(start + h * e).item() - result.loss(start - h * e).item()) / (2 * h) for e in np.eye(2)]
+    )
     try:
         result.gradcheck_ok = gradcheck(result.loss, [Tensor(np.array(START), requires_grad=True, name="W")])
         result.gradcheck_message = "autodiff agrees with central differences (step h = 1e-6, atol = 1e-5, rtol = 1e-3)"
@@ -160,8 +162,17 @@ def run_demo(steps: int = 200, seed: int = 0, progress: bool = True, lesson: boo
                 result.backtracking = opt
             result.settings[name] = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
             note = f"reached ||grad f|| < {TOL:g}" if hist.grad_norm[-1] < TOL else f"stopped after {steps} steps"
-            result.rows.append(MethodResult(name, result.loss(W.data).item(),
-                                            float(np.linalg.norm(W.data - w_normal)), hist.steps, seconds, hist, note))
+            result.rows.append(
+                MethodResult(
+                    name,
+                    result.loss(W.data).item(),
+                    float(np.linalg.norm(W.data - w_normal)),
+                    hist.steps,
+                    seconds,
+                    hist,
+                    note,
+                )
+            )
             if bar is not None:
                 bar.update(1)
         if bar is not None:
@@ -202,8 +213,10 @@ TABLE_HEAD = ("method", "final loss", "||W - W_ne||", "steps", "time (ms)", "not
 
 def table_rows(result: DemoResult) -> list[tuple[str, ...]]:
     """The comparison table as strings, one tuple per method (the header is TABLE_HEAD)."""
-    return [(r.name, f"{r.final_loss:.8f}", f"{r.distance:.2e}", str(r.steps), f"{1e3 * r.seconds:.2f}", r.note)
-            for r in result.rows]
+    return [
+        (r.name, f"{r.final_loss:.8f}", f"{r.distance:.2e}", str(r.steps), f"{1e3 * r.seconds:.2f}", r.note)
+        for r in result.rows
+    ]
 
 
 def format_table(result: DemoResult) -> str:

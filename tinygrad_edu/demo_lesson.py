@@ -145,8 +145,11 @@ def next_steps(seed: int = 0) -> NextSteps:
     yr = Xr @ w_true + 1.0 * rng.standard_normal(30)
     out.w_true = w_true
     Xt, yt = Tensor(Xr), Tensor(yr)
-    for name, penalty, lam in (("no penalty", None, 0.0), ("L2, lambda = 5", l2_penalty, 5.0),
-                               ("L1, lambda = 5", l1_penalty, 5.0)):
+    for name, penalty, lam in (
+        ("no penalty", None, 0.0),
+        ("L2, lambda = 5", l2_penalty, 5.0),
+        ("L1, lambda = 5", l1_penalty, 5.0),
+    ):
         W = Tensor(np.zeros(10), requires_grad=True)
         opt = optim.SGD([W], lr=0.01)
         decay = optim.lr_scheduler.ExponentialLR(opt, gamma=0.995)

@@ -261,9 +261,12 @@ def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
         def run(*args: Any, **kwargs: Any) -> Any:
             out = fn(*args, **kwargs)
             if getattr(out, "grad_fn", None) is not None:
-                operands = [x for arg in (*args, *kwargs.values())
-                            for x in (arg if isinstance(arg, (list, tuple)) else (arg,))
-                            if isinstance(x, _t.Tensor)]
+                operands = [
+                    x
+                    for arg in (*args, *kwargs.values())
+                    for x in (arg if isinstance(arg, (list, tuple)) else (arg,))
+                    if isinstance(x, _t.Tensor)
+                ]
                 if operands and all(x is not out for x in operands):
                     out._composite = Composite(name, typed, derivatives, tuple(operands))
             return out

@@ -149,7 +149,6 @@ class InPlaceMethods:
         set_item(self, _t._index(index), value)
 
 
-
 # ---------------------------------------------------------------- the in-place protocol
 def modify(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
     """Change `t` in place to `compute(t_before)` following PyTorch's rules, and return `t`.

@@ -52,8 +52,7 @@ def _fold(cols: np.ndarray, shape: Ints, kernel: Ints, stride: Ints, dilation: I
     x = np.zeros((n, c) + padded, dtype=cols.dtype)
     for offset in itertools.product(*[range(k) for k in kernel]):
         window = tuple(
-            slice(o * dl, o * dl + s * (m - 1) + 1, s)
-            for o, dl, s, m in zip(offset, dilation, stride, out_shape)
+            slice(o * dl, o * dl + s * (m - 1) + 1, s) for o, dl, s, m in zip(offset, dilation, stride, out_shape)
         )
         x[(slice(None), slice(None)) + window] += cols[(slice(None), slice(None)) + offset]
     crop = tuple(slice(p, p + s) for p, s in zip(padding, shape[2:]))

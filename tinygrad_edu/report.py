@@ -23,9 +23,11 @@ from . import __version__
 from .demo import START, DemoResult
 from .tensor import Tensor
 
-INSTALL_DOT = ("The Graphviz program `dot` was not found, so the graphs below are text. To draw them, install "
-               "Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
-               "`conda install graphviz`, or see https://graphviz.org/download/ - then run the demo again.")
+INSTALL_DOT = (
+    "The Graphviz program `dot` was not found, so the graphs below are text. To draw them, install "
+    "Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+    "`conda install graphviz`, or see https://graphviz.org/download/ - then run the demo again."
+)
 MIN_TEXT_PX = 9  # the smallest text a picture may show on screen; narrower screens scroll the picture
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;
@@ -108,9 +110,11 @@ def figure(out: Path, name: str, alt: str, caption: str = "") -> str:
     width, height, text_px = picture_size(out / name)
     min_width = min(width, math.ceil(width * MIN_TEXT_PX / text_px))
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return (f'<figure><div class="scroll"><img src="{esc(name)}" alt="{esc(alt)}" width="{width:.0f}" '
-            f'height="{height:.0f}" style="min-width:{min_width}px" data-min-text-px="{text_px:.2f}"></div>'
-            f"{cap}</figure>")
+    return (
+        f'<figure><div class="scroll"><img src="{esc(name)}" alt="{esc(alt)}" width="{width:.0f}" '
+        f'height="{height:.0f}" style="min-width:{min_width}px" data-min-text-px="{text_px:.2f}"></div>'
+        f"{cap}</figure>"
+    )
 
 
 def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
@@ -127,8 +131,9 @@ def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
     formula_grad = -2.0 * result.X.T @ (result.y - result.X @ W.data)
     try:
         graph_svg = viz.draw_graph(loss, rankdir="TB").pipe(format="svg")  # top to bottom: fits the page
-        check = viz.draw_gradcheck(result.loss, [Tensor(W.data, requires_grad=True, name="W")],
-                                   expected=[formula_grad], rankdir="TB")
+        check = viz.draw_gradcheck(
+            result.loss, [Tensor(W.data, requires_grad=True, name="W")], expected=[formula_grad], rankdir="TB"
+        )
         check_svg = check.pipe(format="svg")
         stepper = viz.draw_backward(fresh).stepper(title="The backward pass of f(W), step by step").html()
     except (viz.DotNotFoundError, ImportError) as err:
@@ -136,21 +141,33 @@ def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
         why = written.graph_note = INSTALL_DOT if isinstance(err, viz.DotNotFoundError) else str(err)
         (out / "graph.txt").write_text(text + "\n", encoding="utf-8")
         written.files.append(out / "graph.txt")
-        return (f'<p class="note" id="install-dot">{esc(why)}</p><pre>{esc(text)}</pre>'
-                '<p>The same text is in <a href="graph.txt">graph.txt</a>.</p>', "")
+        return (
+            f'<p class="note" id="install-dot">{esc(why)}</p><pre>{esc(text)}</pre>'
+            '<p>The same text is in <a href="graph.txt">graph.txt</a>.</p>',
+            "",
+        )
     for name, svg in (("graph.svg", graph_svg), ("gradcheck.svg", check_svg)):
         (out / name).write_bytes(svg)
         written.files.append(out / name)
-    return (figure(out, "graph.svg", "computation graph of the loss",
-                   "The computation graph of f(W): one box per tensor, headed by the operation that made it "
-                   "(t3 = X @ W); W's box shows the gradient backward left in it.")
-            + f"<details><summary>the graph as text</summary><pre>{esc(text)}</pre></details>"
-            + "<p>Backprop walks the graph from the loss back to W; each step multiplies the upstream "
-            "gradient by the op's local derivative (Previous / Next, or the slider):</p>"
-            + f'<div class="scroll" id="backward-steps">{stepper}</div>',
-            figure(out, "gradcheck.svg", "the graph with each input coloured by its gradient check",
-                   "The gradient check: W is green when autodiff agrees with central differences and with "
-                   "the hand formula."))
+    return (
+        figure(
+            out,
+            "graph.svg",
+            "computation graph of the loss",
+            "The computation graph of f(W): one box per tensor, headed by the operation that made it "
+            "(t3 = X @ W); W's box shows the gradient backward left in it.",
+        )
+        + f"<details><summary>the graph as text</summary><pre>{esc(text)}</pre></details>"
+        + "<p>Backprop walks the graph from the loss back to W; each step multiplies the upstream "
+        "gradient by the op's local derivative (Previous / Next, or the slider):</p>"
+        + f'<div class="scroll" id="backward-steps">{stepper}</div>',
+        figure(
+            out,
+            "gradcheck.svg",
+            "the graph with each input coloured by its gradient check",
+            "The gradient check: W is green when autodiff agrees with central differences and with the hand formula.",
+        ),
+    )
 
 
 def write_report(result: DemoResult, out_dir: str | Path) -> Written:
@@ -172,7 +189,8 @@ def write_report(result: DemoResult, out_dir: str | Path) -> Written:
         plt.close("all")
     toc = "".join(f'<li><a href="#{esc(slug)}">{esc(title)}</a></li>' for slug, title, _ in sections)
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>tinygrad_edu demo: from the normal equation to gradient descent</title>",
         f"<style>{STYLE}</style></head><body>",

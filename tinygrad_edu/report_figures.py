@@ -55,8 +55,14 @@ def tangent(s: Slope, path: Path) -> None:
     ax = fig.subplots()
     x = np.linspace(-1.0, 4.0, 200)
     ax.plot(x, x**2, color="#1f77b4", linewidth=2, label="f(x) = x^2")
-    ax.plot(x, s.value + s.slope * (x - s.x), "--", color="#d62728", linewidth=1.5,
-            label=f"tangent at x = {s.x:g}: y = {s.value:g} + {s.slope:g} (x - {s.x:g})")
+    ax.plot(
+        x,
+        s.value + s.slope * (x - s.x),
+        "--",
+        color="#d62728",
+        linewidth=1.5,
+        label=f"tangent at x = {s.x:g}: y = {s.value:g} + {s.slope:g} (x - {s.x:g})",
+    )
     ax.plot([s.x], [s.value], "o", color="black", markersize=7, label=f"(2, f(2)) = ({s.x:g}, {s.value:g})")
     ax.plot([s.x, s.x + 1], [s.value, s.value], color="gray", linewidth=1)
     ax.plot([s.x + 1, s.x + 1], [s.value, s.value + s.slope], color="gray", linewidth=1)
@@ -78,21 +84,24 @@ def _box(points: list[np.ndarray], pad: float = 0.6) -> tuple[np.ndarray, np.nda
     return mid - half, mid + half
 
 
-def gradient(f: Callable[[np.ndarray], float], at: np.ndarray, g: np.ndarray, w_star: np.ndarray,
-             path: Path) -> None:
+def gradient(f: Callable[[np.ndarray], float], at: np.ndarray, g: np.ndarray, w_star: np.ndarray, path: Path) -> None:
     """The gradient at W drawn on the contours, with its two partial derivatives."""
     lo, hi = _box([at, w_star], pad=1.2)
     scale = 0.35 * (hi - lo)[0] / np.linalg.norm(g)
-    lo, hi = _box([at, w_star, at + scale * g, at + scale * np.array([g[0], 0.0]),
-                   at + scale * np.array([0.0, g[1]])], pad=0.8)  # every arrow inside the axes
+    lo, hi = _box(
+        [at, w_star, at + scale * g, at + scale * np.array([g[0], 0.0]), at + scale * np.array([0.0, g[1]])], pad=0.8
+    )  # every arrow inside the axes
     fig = new_figure((5.0, 5.4))
     ax = fig.subplots()
     _contour(ax, f, lo, hi)
-    for d, colour, label in ((np.array([g[0], 0.0]), "#ff7f0e", f"∂f/∂w0 = {g[0]:.4g} (east-west)"),
-                             (np.array([0.0, g[1]]), "#2ca02c", f"∂f/∂w1 = {g[1]:.4g} (north-south)"),
-                             (g, "#d62728", f"grad f(W) = ({g[0]:.4g}, {g[1]:.4g})")):
-        ax.annotate("", xy=tuple(at + scale * d), xytext=tuple(at),
-                    arrowprops=dict(arrowstyle="->", color=colour, linewidth=2))
+    for d, colour, label in (
+        (np.array([g[0], 0.0]), "#ff7f0e", f"∂f/∂w0 = {g[0]:.4g} (east-west)"),
+        (np.array([0.0, g[1]]), "#2ca02c", f"∂f/∂w1 = {g[1]:.4g} (north-south)"),
+        (g, "#d62728", f"grad f(W) = ({g[0]:.4g}, {g[1]:.4g})"),
+    ):
+        ax.annotate(
+            "", xy=tuple(at + scale * d), xytext=tuple(at), arrowprops=dict(arrowstyle="->", color=colour, linewidth=2)
+        )
         ax.plot([], [], color=colour, linewidth=2, label=label)
     ax.plot([at[0]], [at[1]], "o", color="black", label=f"W = ({at[0]:g}, {at[1]:g})")
     ax.plot([w_star[0]], [w_star[1]], "*", color="black", markersize=13, label="minimizer W*")
@@ -110,8 +119,12 @@ def directional(f: Callable[[np.ndarray], float], d: Directional, w_star: np.nda
     length = 0.3 * (hi - lo)[0]
     colours = ["#ff7f0e", "#2ca02c", "#9467bd", "#d62728"]
     for (u, forward, _), colour in zip(d.rows, colours):
-        left.annotate("", xy=tuple(d.at + length * u), xytext=tuple(d.at),
-                      arrowprops=dict(arrowstyle="->", color=colour, linewidth=2))
+        left.annotate(
+            "",
+            xy=tuple(d.at + length * u),
+            xytext=tuple(d.at),
+            arrowprops=dict(arrowstyle="->", color=colour, linewidth=2),
+        )
         name = "u = -g/||g||" if colour == colours[-1] else f"u = ({u[0]:.2g}, {u[1]:.2g})"
         left.plot([], [], color=colour, linewidth=2, label=f"{name}: D_u f = {forward:.5g}")
     left.plot([d.at[0]], [d.at[1]], "o", color="black")
@@ -119,8 +132,14 @@ def directional(f: Callable[[np.ndarray], float], d: Directional, w_star: np.nda
     degrees = np.degrees(d.angles)
     right.plot(degrees, d.rates, color="#1f77b4", linewidth=2, label="D_u f (forward mode)")
     best = int(np.argmin(d.rates))
-    right.plot([degrees[best]], [d.rates[best]], "o", color="#d62728", markersize=8,
-               label=f"smallest: {d.rates[best]:.5g} = -||g|| at {degrees[best]:.0f}°")
+    right.plot(
+        [degrees[best]],
+        [d.rates[best]],
+        "o",
+        color="#d62728",
+        markersize=8,
+        label=f"smallest: {d.rates[best]:.5g} = -||g|| at {degrees[best]:.0f}°",
+    )
     right.axhline(0.0, color="gray", linewidth=0.8)
     right.set_xlabel("angle of u (degrees)")
     right.set_ylabel("D_u f(W) = u . grad f(W)")
@@ -133,8 +152,9 @@ def directional(f: Callable[[np.ndarray], float], d: Directional, w_star: np.nda
     save(fig, path)
 
 
-def update_step(f: Callable[[np.ndarray], float], at: np.ndarray, g: np.ndarray, lr: float, w_star: np.ndarray,
-                path: Path) -> None:
+def update_step(
+    f: Callable[[np.ndarray], float], at: np.ndarray, g: np.ndarray, lr: float, w_star: np.ndarray, path: Path
+) -> None:
     """One gradient-descent step W_new = W - lr grad f(W) on the contours."""
     new = at - lr * g
     lo, hi = _box([at, new, w_star], pad=1.0)
@@ -174,8 +194,13 @@ def penalties(n: NextSteps, path: Path) -> None:
     width = 0.8 / len(n.weights)
     for i, (name, w) in enumerate(n.weights.items()):
         zeros = int(np.sum(np.abs(w) < 1e-2))
-        ax.bar(k + (i - 1) * width, w, width, label=f"{name}: {zeros} of {len(w)} weights below 0.01",
-               color=["#7f7f7f", "#1f77b4", "#d62728"][i % 3])
+        ax.bar(
+            k + (i - 1) * width,
+            w,
+            width,
+            label=f"{name}: {zeros} of {len(w)} weights below 0.01",
+            color=["#7f7f7f", "#1f77b4", "#d62728"][i % 3],
+        )
     ax.plot(k, n.w_true, "k_", markersize=16, mew=2, label="true weights (3 non-zero)")
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xticks(k)
@@ -229,10 +254,15 @@ def exercise(e: Exercise, path: Path) -> None:
     x = np.linspace(-0.5, 4.0, 200)
     ax.plot(x, x**2 - 4 * x + 5, color="#1f77b4", linewidth=2, label="f(x) = x^2 - 4x + 5")
     path_x = np.array(e.path)
-    ax.plot(path_x, path_x**2 - 4 * path_x + 5, "o-", color="#ff7f0e", markersize=4,
-            label=f"gradient descent from 0, lr 0.1 ({len(path_x) - 1} steps)")
-    ax.annotate("", xy=(e.x1, e.f1), xytext=(0.0, e.f0), arrowprops=dict(arrowstyle="->", color="#d62728",
-                                                                        linewidth=2))
+    ax.plot(
+        path_x,
+        path_x**2 - 4 * path_x + 5,
+        "o-",
+        color="#ff7f0e",
+        markersize=4,
+        label=f"gradient descent from 0, lr 0.1 ({len(path_x) - 1} steps)",
+    )
+    ax.annotate("", xy=(e.x1, e.f1), xytext=(0.0, e.f0), arrowprops=dict(arrowstyle="->", color="#d62728", linewidth=2))
     ax.plot([], [], color="#d62728", linewidth=2, label=f"first step: x 0 -> {e.x1:g}, f 5 -> {e.f1:.4g}")
     ax.plot([2.0], [1.0], "*", color="black", markersize=13, label="minimum x = 2, f(2) = 1")
     ax.set_xlabel("x")

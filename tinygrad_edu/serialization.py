@@ -107,10 +107,7 @@ class _Encoder:
             self._active.add(id(obj))
             try:
                 if isinstance(obj, dict):
-                    items = [
-                        [self.key(k, where), self.node(v, f"{where}[{k!r}]")]
-                        for k, v in obj.items()
-                    ]
+                    items = [[self.key(k, where), self.node(v, f"{where}[{k!r}]")] for k, v in obj.items()]
                     return {"type": "dict", "ordered": isinstance(obj, OrderedDict), "items": items}
                 kind = "list" if isinstance(obj, list) else "tuple"
                 return {
@@ -294,6 +291,4 @@ def load(path: PathLike) -> Any:
         NotImplementedError,
         RecursionError,
     ) as e:
-        raise CheckpointError(
-            where, f"the file is truncated or corrupted ({type(e).__name__}: {e})"
-        ) from e
+        raise CheckpointError(where, f"the file is truncated or corrupted ({type(e).__name__}: {e})") from e

@@ -286,15 +286,17 @@ class Tensor(TensorMethods, InPlaceMethods):
             )
         return bool(self.data)
 
-    def all(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
+    def all(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """True where every element over `axis` (all axes by default) is nonzero, as np.all
         and torch.all: a bool tensor, which carries no gradient."""
         axes = self._axes(axis, dim, "all")
         return Tensor(np.all(self.data, axis=axes, keepdims=self._keep(keepdims, keepdim)))
 
-    def any(self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None,
-            keepdim: bool | None = None) -> Tensor:
+    def any(
+        self, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None, keepdim: bool | None = None
+    ) -> Tensor:
         """True where some element over `axis` (all axes by default) is nonzero, as np.any
         and torch.any: a bool tensor, which carries no gradient."""
         axes = self._axes(axis, dim, "any")

@@ -107,4 +107,3 @@ def graph_freed() -> dict[str, Any]:
     finally:
         gc.enable()
     return results
-

@@ -52,9 +52,7 @@ def setup_numpy(size: dict[str, Any]) -> Run:
             dz1 = (dz2 @ W2) * (z1 > 0)
             grads = [dz1.T @ X, dz1.sum(0), dz2.T @ h1, dz2.sum(0), dz3.T @ h2, dz3.sum(0)]
             lr = moons_lr(k)
-            W1, b1, W2, b2, W3, b3 = (
-                p - lr * (g + 2 * alpha * p) for p, g in zip(params, grads)
-            )
+            W1, b1, W2, b2, W3, b3 = (p - lr * (g + 2 * alpha * p) for p, g in zip(params, grads))
         return losses
 
     return run

@@ -65,6 +65,7 @@ def tanh(x: Tensor) -> Tensor:
     """tanh(x)."""
     return x.tanh()
 
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -137,14 +138,11 @@ def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if t.shape != (n,):
         raise ValueError(
-            f"{fn}: targets must have shape ({n},), one class index per row of logits, "
-            f"got shape {t.shape}"
+            f"{fn}: targets must have shape ({n},), one class index per row of logits, got shape {t.shape}"
         )
     if t.dtype.kind == "f":
         if not np.all(np.isfinite(t)) or not np.all(t == np.round(t)):
-            raise ValueError(
-                f"{fn}: targets must be integer class indices, got non-integer values {t!r}"
-            )
+            raise ValueError(f"{fn}: targets must be integer class indices, got non-integer values {t!r}")
         t = t.astype(np.int64)
     elif t.dtype.kind not in "iub":
         raise TypeError(f"{fn}: targets must be integer class indices, got dtype {t.dtype}")
@@ -241,9 +239,7 @@ def hinge_loss(scores: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     _same_shape("hinge_loss", s, y, ("scores", "targets"))
     labels = np.asarray(y.data)
     if not np.all((labels == 1) | (labels == -1)):
-        raise ValueError(
-            "hinge_loss: targets must be -1 or +1; convert 0/1 labels with 2 * y - 1"
-        )
+        raise ValueError("hinge_loss: targets must be -1 or +1; convert 0/1 labels with 2 * y - 1")
     return _reduce("hinge_loss", (1.0 - y * s).relu(), reduction)
 
 

@@ -66,10 +66,7 @@ class Linear(Module):
         return out + self.bias if self.bias is not None else out
 
     def extra_repr(self) -> str:
-        return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
-        )
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
 class ReLU(Module):
@@ -149,8 +146,7 @@ class MLP(Sequential):
         if isinstance(activation, str):
             if activation not in _ACTIVATIONS:
                 raise ValueError(
-                    f"MLP: activation must be one of {sorted(_ACTIVATIONS)} or a Module class, "
-                    f"got {activation!r}"
+                    f"MLP: activation must be one of {sorted(_ACTIVATIONS)} or a Module class, got {activation!r}"
                 )
             act = _ACTIVATIONS[activation]
         elif isinstance(activation, type) and issubclass(activation, Module):

@@ -190,9 +190,7 @@ class Module:
         changed unless the whole load succeeds.
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}"
-            )
+            raise TypeError(f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}")
         own = dict(self.named_parameters())
         own.update(self.named_buffers())
         missing = [k for k in own if k not in state_dict]
@@ -201,9 +199,7 @@ class Module:
         if strict and missing:
             errors.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
         if strict and unexpected:
-            errors.append(
-                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected)
-            )
+            errors.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected))
         new_values: dict[str, np.ndarray] = {}
         for name, p in own.items():
             if name not in state_dict:
@@ -219,10 +215,7 @@ class Module:
             else:
                 new_values[name] = np.array(value, dtype=p.dtype, copy=True)
         if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-            )
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
         for name, value in new_values.items():
             own[name].data = value
         return IncompatibleKeys(missing, unexpected)

@@ -25,8 +25,10 @@ def _gradients(parameters: Tensor | Iterable[Tensor], who: str) -> list[Tensor]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
-            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor; pass "
-                            "model.parameters() or a list of Tensors")
+            raise TypeError(
+                f"{who}: parameter {i} is a {type(p).__name__}, not a Tensor; pass "
+                "model.parameters() or a list of Tensors"
+            )
     return [p.grad for p in params if p.grad is not None]
 
 
@@ -36,8 +38,13 @@ def _real(name: str, value: object, who: str) -> float:
     return float(value)
 
 
-def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     r"""Scale all gradients together so that their total norm is at most max_norm.
 
         total = || (||g_1||_p, ||g_2||_p, ...) ||_p     (the p-norm of all gradients as one vector;
@@ -56,14 +63,16 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if not grads:
         return Tensor(0.0)
     dtype = np.result_type(*[g.data.dtype for g in grads])
-    norms = np.array([np.linalg.norm(np.asarray(g.data).ravel(), ord=p) if g.data.size else 0.0
-                      for g in grads], dtype=dtype)
+    norms = np.array(
+        [np.linalg.norm(np.asarray(g.data).ravel(), ord=p) if g.data.size else 0.0 for g in grads], dtype=dtype
+    )
     total = np.asarray(np.linalg.norm(norms, ord=p), dtype=dtype)
     if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(
             f"The total norm of order {p} for gradients from `parameters` is non-finite, so it "
             "cannot be clipped. To disable this error and scale the gradients by the non-finite "
-            "norm anyway, set `error_if_nonfinite=False`")
+            "norm anyway, set `error_if_nonfinite=False`"
+        )
     coef = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + dtype.type(1e-6)), 1.0)
     with np.errstate(invalid="ignore"):  # inf * 0 = nan, as PyTorch gives
         for g in grads:
@@ -71,8 +80,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     return Tensor(total)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
-                     foreach: bool | None = None) -> None:
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None) -> None:
     r"""Clamp every gradient entry to [-clip_value, clip_value], in place.
 
     `foreach` is accepted for compatibility and ignored.

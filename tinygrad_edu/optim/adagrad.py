@@ -78,5 +78,3 @@ class Adagrad(Optimizer):
         total = state["sum"] + g * g
         denom = np.sqrt(total) + group["eps"]
         return x - clr * (g / denom), dict(state, step=step, sum=total)
-
-

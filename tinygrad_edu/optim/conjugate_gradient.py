@@ -53,19 +53,19 @@ class ConjugateGradient(Optimizer):
         super().__init__(params, defaults)
         require_one_group(self)
         group_params = self.param_groups[0]["params"]
-        self._searches = {"exact": ExactLineSearch(group_params),
-                          "backtracking": BacktrackingLineSearch(group_params)}
+        self._searches = {"exact": ExactLineSearch(group_params), "backtracking": BacktrackingLineSearch(group_params)}
         self.last_beta = 0.0
         self.last_step_size = 0.0
         self.last_trials: list[tuple[float, float]] = []
 
     def _check_group(self, group: ParamGroup) -> None:
         if group["beta"] not in BETAS:
-            raise ValueError(f"Invalid beta: {group['beta']!r}; choose one of "
-                             + ", ".join(repr(b) for b in BETAS))
+            raise ValueError(f"Invalid beta: {group['beta']!r}; choose one of " + ", ".join(repr(b) for b in BETAS))
         if group["line_search"] not in LINE_SEARCHES:
-            raise ValueError(f"Invalid line_search: {group['line_search']!r}; choose 'exact' "
-                             "(minimize f along the direction) or 'backtracking' (Armijo)")
+            raise ValueError(
+                f"Invalid line_search: {group['line_search']!r}; choose 'exact' "
+                "(minimize f along the direction) or 'backtracking' (Armijo)"
+            )
 
     def step(self, closure: Closure | None = None) -> Any:
         closure = require_closure(self, closure)
@@ -87,8 +87,9 @@ class ConjugateGradient(Optimizer):
         grads0 = [p.grad for p in params]
         for p, gi in zip(params, g, strict=True):
             if gi.shape != p.data.shape:
-                raise ValueError(f"gradient of shape {gi.shape} does not match parameter "
-                                 f"{p.name or ''} of shape {p.data.shape}")
+                raise ValueError(
+                    f"gradient of shape {gi.shape} does not match parameter {p.name or ''} of shape {p.data.shape}"
+                )
         d, beta = self._direction(params, g, group["beta"])
         slope = -_dot(g, d)  # -phi'(0) > 0 for a descent direction
         search: Any = self._searches[group["line_search"]]
@@ -103,9 +104,12 @@ class ConjugateGradient(Optimizer):
         if eps == 0.0:
             search._restore(params, x0, grads0)
             if group["line_search"] == "backtracking" and slope > 0.0:
-                warnings.warn("ConjugateGradient: backtracking found no step along the direction "
-                              "that satisfies Armijo's condition; no step was taken.",
-                              RuntimeWarning, stacklevel=3)
+                warnings.warn(
+                    "ConjugateGradient: backtracking found no step along the direction "
+                    "that satisfies Armijo's condition; no step was taken.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
         for p, gi, di in zip(params, g, d, strict=True):
             self.state[p] = {"prev_grad": gi, "direction": np.asarray(di, dtype=p.data.dtype)}
         self.last_beta, self.last_step_size = beta, float(eps)

@@ -31,11 +31,19 @@ class EarlyStopping:
     every (check every this many steps, default 1).
     """
 
-    def __init__(self, val_fn: Callable[[], Any], patience: int = 5, min_delta: float = 0.0,
-                 restore_best: bool = False, every: int = 1) -> None:
+    def __init__(
+        self,
+        val_fn: Callable[[], Any],
+        patience: int = 5,
+        min_delta: float = 0.0,
+        restore_best: bool = False,
+        every: int = 1,
+    ) -> None:
         if not callable(val_fn):
-            raise TypeError(f"EarlyStopping: val_fn must be a function that returns the validation "
-                            f"loss, but got a {type(val_fn).__name__}")
+            raise TypeError(
+                f"EarlyStopping: val_fn must be a function that returns the validation "
+                f"loss, but got a {type(val_fn).__name__}"
+            )
         for name, value in (("patience", patience), ("every", every)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"EarlyStopping: {name} must be an integer >= 1, but got {value!r}")

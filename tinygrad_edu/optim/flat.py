@@ -75,8 +75,7 @@ class FlatParams:
             g = np.asarray(p.grad.data, dtype=self.dtype)
             if g.shape != p.data.shape:
                 raise ValueError(
-                    f"gradient of shape {g.shape} does not match parameter "
-                    f"{p.name or ''} of shape {p.data.shape}"
+                    f"gradient of shape {g.shape} does not match parameter {p.name or ''} of shape {p.data.shape}"
                 )
             parts.append(g.ravel())
         return np.concatenate(parts)
@@ -85,7 +84,7 @@ class FlatParams:
         """Cut a flat vector into arrays shaped (and typed) like the parameters."""
         out, start = [], 0
         for p, size in zip(self.params, self.sizes, strict=True):
-            out.append(np.asarray(v[start:start + size], dtype=p.data.dtype).reshape(p.data.shape))
+            out.append(np.asarray(v[start : start + size], dtype=p.data.dtype).reshape(p.data.shape))
             start += size
         return out
 
@@ -115,8 +114,9 @@ class FlatParams:
             products.clear()
             for p in self.params:
                 hv = tge.tangent_of(p.grad) if p.grad is not None else None
-                products.append(np.zeros(p.size, dtype=self.dtype) if hv is None
-                                else np.asarray(hv.data, dtype=self.dtype).ravel())
+                products.append(
+                    np.zeros(p.size, dtype=self.dtype) if hv is None else np.asarray(hv.data, dtype=self.dtype).ravel()
+                )
             return loss
 
         with tge.enable_grad():

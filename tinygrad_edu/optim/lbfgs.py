@@ -61,9 +61,15 @@ class LBFGS(Optimizer):
         _check_count("max_iter", max_iter)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
         self._check_group(defaults)
         super().__init__(params, defaults)
         require_one_group(self)
@@ -73,8 +79,7 @@ class LBFGS(Optimizer):
         for name in ("max_iter", "max_eval", "history_size"):
             _check_count(name, group[name])
         check_nonnegative(group["tolerance_grad"], "Invalid tolerance_grad value", "tolerance_grad")
-        check_nonnegative(group["tolerance_change"], "Invalid tolerance_change value",
-                          "tolerance_change")
+        check_nonnegative(group["tolerance_change"], "Invalid tolerance_change value", "tolerance_change")
         if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise ValueError(
                 f"Invalid line_search_fn: {group['line_search_fn']!r}; LBFGS supports None "
@@ -97,8 +102,7 @@ class LBFGS(Optimizer):
                 self.state[first] = saved_state
             raise
 
-    def _iterate(self, closure: Closure, group: ParamGroup, flat: FlatParams,
-                 state: dict[str, Any]) -> Any:
+    def _iterate(self, closure: Closure, group: ParamGroup, flat: FlatParams, state: dict[str, Any]) -> Any:
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         history_size = group["history_size"]
@@ -172,6 +176,7 @@ class LBFGS(Optimizer):
             evals = 0
             x = flat.get()
             if group["line_search_fn"] == "strong_wolfe":
+
                 def along(x0: np.ndarray, step: float, direction: np.ndarray) -> tuple[float, np.ndarray]:
                     flat.set(x0 + step * direction)
                     value = to_float(call(closure))
@@ -180,7 +185,8 @@ class LBFGS(Optimizer):
                     return value, gradient
 
                 loss, flat_grad, t, evals = strong_wolfe(
-                    along, x, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)
+                    along, x, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
+                )
                 flat.set(x + t * d)
                 opt_cond = np.max(np.abs(flat_grad)) <= tolerance_grad
             else:
@@ -201,8 +207,16 @@ class LBFGS(Optimizer):
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
-        state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=H_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        state.update(
+            d=d,
+            t=t,
+            old_dirs=old_dirs,
+            old_stps=old_stps,
+            ro=ro,
+            H_diag=H_diag,
+            prev_flat_grad=prev_flat_grad,
+            prev_loss=prev_loss,
+        )
         return orig_loss
 
 

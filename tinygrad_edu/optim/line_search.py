@@ -71,8 +71,7 @@ class _RaySearch(Optimizer):
         for p, xi, gi in zip(params, x0, g, strict=True):
             p.data = np.asarray(xi - eps * gi, dtype=xi.dtype)
 
-    def _evaluate(self, closure: Closure, params: list[Tensor], x0: list, g: list,
-                  eps: float) -> float:
+    def _evaluate(self, closure: Closure, params: list[Tensor], x0: list, g: list, eps: float) -> float:
         import tinygrad_edu as tge
 
         self._move(params, x0, g, eps)
@@ -106,16 +105,16 @@ class BacktrackingLineSearch(_RaySearch):
     (0, 1), 1e-4), max_trials (>= 1, 50).
     """
 
-    def __init__(self, params: Params, lr: float = 1.0, shrink: float = 0.5, c: float = 1e-4,
-                 max_trials: int = 50) -> None:
+    def __init__(
+        self, params: Params, lr: float = 1.0, shrink: float = 0.5, c: float = 1e-4, max_trials: int = 50
+    ) -> None:
         defaults = dict(lr=lr, shrink=shrink, c=c, max_trials=max_trials)
         self._check_group(defaults)
         super().__init__(params, defaults)
 
     def _check_group(self, group: ParamGroup) -> None:
         if not check_number("lr", group["lr"]) > 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']} (the first trial step "
-                             "must be positive)")
+            raise ValueError(f"Invalid learning rate: {group['lr']} (the first trial step must be positive)")
         if not 0.0 < check_number("shrink", group["shrink"]) < 1.0:
             raise ValueError(f"Invalid shrink value: {group['shrink']} (must lie in (0, 1))")
         if not 0.0 < check_number("c", group["c"]) < 1.0:
@@ -150,8 +149,7 @@ class BacktrackingLineSearch(_RaySearch):
         )
         return loss
 
-    def _search(self, closure: Closure, params: list[Tensor], x0: list, g: list,
-                f0: float, slope: float) -> float:
+    def _search(self, closure: Closure, params: list[Tensor], x0: list, g: list, f0: float, slope: float) -> float:
         """The first eps = lr shrink^k along x - eps g meeting Armijo, or 0.0 if none does.
 
         `slope` is -phi'(0) (||g||^2 along the negative gradient); the point is left at the
@@ -203,8 +201,7 @@ class ExactLineSearch(_RaySearch):
         if not check_number("tol", group["tol"]) >= 0.0:
             raise ValueError(f"Invalid tol value: {group['tol']} (must be >= 0)")
 
-    def _phi(self, closure: Closure, params: list[Tensor], x0: list, g: list,
-             eps: float) -> tuple[float, float, float]:
+    def _phi(self, closure: Closure, params: list[Tensor], x0: list, g: list, eps: float) -> tuple[float, float, float]:
         """(phi(eps), phi'(eps), phi''(eps)) from one jvp of the closure along -g."""
         import tinygrad_edu as tge
 
@@ -249,8 +246,7 @@ class ExactLineSearch(_RaySearch):
         self.last_step_size = float(eps)
         return loss
 
-    def _search(self, closure: Closure, params: list[Tensor], x0: list, g: list,
-                f0: float, norm2: float) -> float:
+    def _search(self, closure: Closure, params: list[Tensor], x0: list, g: list, f0: float, norm2: float) -> float:
         """The minimizer of phi along the ray, by Newton's method kept inside a bracket."""
         group = self.param_groups[0]
         target = group["tol"] * norm2  # |phi'| at which eps counts as the minimizer

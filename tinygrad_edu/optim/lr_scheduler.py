@@ -49,8 +49,7 @@ class StepLR(LRScheduler):
     is a non-zero multiple of step_size, lr <- lr * gamma; otherwise lr is unchanged.
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -71,8 +70,9 @@ class MultiStepLR(LRScheduler):
     multiplies by gamma twice.
     """
 
-    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -85,8 +85,7 @@ class MultiStepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         milestones = sorted(Counter(self.milestones).elements())
-        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
-                for base in self.base_lrs]
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
@@ -106,7 +105,7 @@ class ExponentialLR(LRScheduler):
         return [lr * self.gamma for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
-        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -118,8 +117,7 @@ class CosineAnnealingLR(LRScheduler):
     and past T_max it rises again (a full cosine of period 2 T_max).
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -129,18 +127,18 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         if self._step_count == 1 and t > 0:
-            return [low + (base - low) * (1 + math.cos(t * math.pi / period)) / 2
-                    for base in self.base_lrs]
+            return [low + (base - low) * (1 + math.cos(t * math.pi / period)) / 2 for base in self.base_lrs]
         if (t - 1 - period) % (2 * period) == 0:
-            return [lr + (base - low) * (1 - math.cos(math.pi / period)) / 2
-                    for base, lr in zip(self.base_lrs, self._current_lrs(), strict=True)]
+            return [
+                lr + (base - low) * (1 - math.cos(math.pi / period)) / 2
+                for base, lr in zip(self.base_lrs, self._current_lrs(), strict=True)
+            ]
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (lr - low) + low for lr in self._current_lrs()]
 
     def _get_closed_form_lr(self) -> list[float]:
         t, period, low = self.last_epoch, self.T_max, self.eta_min
-        return [low + (base - low) * (1 + math.cos(math.pi * t / period)) / 2
-                for base in self.base_lrs]
+        return [low + (base - low) * (1 + math.cos(math.pi * t / period)) / 2 for base in self.base_lrs]
 
 
 class LambdaLR(LRScheduler):
@@ -150,9 +148,12 @@ class LambdaLR(LRScheduler):
     callable object's attributes (its `__dict__`) are saved instead, as in PyTorch.
     """
 
-    def __init__(self, optimizer: Optimizer,
-                 lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
         groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != groups:
@@ -162,18 +163,17 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = [lr_lambda] * groups
         for i, fn in enumerate(self.lr_lambdas):
             if not callable(fn):
-                raise TypeError(f"lr_lambda {i} must be a function of the epoch, but got "
-                                f"{type(fn).__name__}: {fn!r}")
+                raise TypeError(f"lr_lambda {i} must be a function of the epoch, but got {type(fn).__name__}: {fn!r}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [base * fn(self.last_epoch)
-                for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
     def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else dict(fn.__dict__) for fn in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -195,14 +195,23 @@ class LinearLR(LRScheduler):
     in 5 epochs).
     """
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
-                             f"less or equal to 1, but got start_factor={start_factor}")
+            raise ValueError(
+                "Starting multiplicative factor expected to be greater than 0 and "
+                f"less or equal to 1, but got start_factor={start_factor}"
+            )
         if end_factor > 1.0 or end_factor < 0:
-            raise ValueError("Ending multiplicative factor expected to be between 0 and 1, but "
-                             f"got end_factor={end_factor}")
+            raise ValueError(
+                f"Ending multiplicative factor expected to be between 0 and 1, but got end_factor={end_factor}"
+            )
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
@@ -231,8 +240,9 @@ class SequentialLR(LRScheduler):
     drive this optimizer; ReduceLROnPlateau (which needs a metric) cannot be one of them.
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int],
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int], last_epoch: int = -1
+    ) -> None:
         name = type(self).__name__
         if len(schedulers) < 1:
             raise ValueError(f"{name} expects at least one scheduler, but got no scheduler.")
@@ -243,16 +253,19 @@ class SequentialLR(LRScheduler):
                 raise ValueError(
                     f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
                     "additional kwargs to be specified when calling `step`, but got one at "
-                    f"index {i} in the given schedulers sequence.")
+                    f"index {i} in the given schedulers sequence."
+                )
             if scheduler.optimizer is not optimizer:
                 raise ValueError(
                     f"{name} expects all schedulers to belong to the same optimizer, but got "
-                    f"scheduler {type(scheduler).__name__} at index {i} with another optimizer")
+                    f"scheduler {type(scheduler).__name__} at index {i} with another optimizer"
+                )
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "Sequential Schedulers expects number of schedulers provided to be one more than "
                 f"the number of milestone points, but got number of schedulers {len(schedulers)} "
-                f"and the number of milestones to be equal to {len(milestones)}")
+                f"and the number of milestones to be equal to {len(milestones)}"
+            )
         self._schedulers = schedulers
         self._milestones = milestones
         self.last_epoch = last_epoch + 1

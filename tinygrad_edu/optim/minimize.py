@@ -45,8 +45,7 @@ class DivergenceError(RuntimeError):
     first group's lr, or None) and `history` (the History up to that point).
     """
 
-    def __init__(self, message: str, step: int, loss: float, lr: float | None,
-                 history: History) -> None:
+    def __init__(self, message: str, step: int, loss: float, lr: float | None, history: History) -> None:
         super().__init__(message)
         self.step = step
         self.loss = loss
@@ -106,8 +105,7 @@ class History:
             from ..viz import plot_history
         except ImportError as err:
             raise ImportError(
-                "History.plot needs matplotlib and tinygrad_edu.viz: "
-                "pip install tinygrad_edu[viz]"
+                "History.plot needs matplotlib and tinygrad_edu.viz: pip install tinygrad_edu[viz]"
             ) from err
         return plot_history(self, **kwargs)
 
@@ -150,8 +148,10 @@ def minimize(
         )
     _check_loss_fn(loss_fn)
     if callback is not None and not callable(callback):
-        raise TypeError(f"minimize: callback must be a function (k, loss, optimizer) -> bool | None, "
-                        f"but got a {type(callback).__name__}")
+        raise TypeError(
+            f"minimize: callback must be a function (k, loss, optimizer) -> bool | None, "
+            f"but got a {type(callback).__name__}"
+        )
     params = [p for group in optimizer.param_groups for p in group["params"]]
     history = History()
     cached: list[Any] = []
@@ -226,7 +226,8 @@ def _check_loss_fn(loss_fn: Any) -> None:
     except (TypeError, ValueError):
         return  # a builtin or C function: let the call speak for itself
     required = [
-        p.name for p in signature.parameters.values()
+        p.name
+        for p in signature.parameters.values()
         if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     if required:
@@ -238,13 +239,14 @@ def _check_loss_fn(loss_fn: Any) -> None:
         )
 
 
-def _check_divergence(value: float, k: int, optimizer: Optimizer, history: History,
-                      divergence: float | None) -> None:
+def _check_divergence(value: float, k: int, optimizer: Optimizer, history: History, divergence: float | None) -> None:
     first = history.loss[0]
     if k == 0 and not (math.isfinite(value) and math.isfinite(history.grad_norm[0])):
-        what = f"the loss is {value}" if not math.isfinite(value) else (
-            f"the loss is {value:.6g} but its gradient is not finite "
-            f"(norm {history.grad_norm[0]})")
+        what = (
+            f"the loss is {value}"
+            if not math.isfinite(value)
+            else (f"the loss is {value:.6g} but its gradient is not finite (norm {history.grad_norm[0]})")
+        )
         raise ValueError(
             f"minimize: {what} at the starting point, before any step. Check that the "
             "initial parameters lie in the loss's domain (no log or sqrt of a negative "

@@ -225,18 +225,14 @@ class Optimizer:
             packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
         state = {
-            index[id(p)]: {k: _copy_value(v) for k, v in s.items()}
-            for p, s in self.state.items()
-            if id(p) in index
+            index[id(p)]: {k: _copy_value(v) for k, v in s.items()} for p, s in self.state.items() if id(p) in index
         }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore from `state_dict()` output (same groups, same sizes); copies the values."""
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(
-                "an optimizer state dict has exactly the keys 'state' and 'param_groups'"
-            )
+            raise ValueError("an optimizer state dict has exactly the keys 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -284,8 +280,7 @@ def gradient_array(p: Tensor) -> np.ndarray:
     grad = np.asarray(p.grad.data, dtype=p.data.dtype)
     if grad.shape != p.data.shape:
         raise ValueError(
-            f"gradient of shape {grad.shape} does not match parameter "
-            f"{p.name or ''} of shape {p.data.shape}"
+            f"gradient of shape {grad.shape} does not match parameter {p.name or ''} of shape {p.data.shape}"
         )
     return grad
 

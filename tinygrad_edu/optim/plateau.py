@@ -28,9 +28,18 @@ class ReduceLROnPlateau(LRScheduler):
     eps (1e-8).
     """
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
         if factor >= 1.0:
             raise ValueError(f"Factor should be < 1.0, but got factor={factor}")
         self.factor = factor
@@ -61,8 +70,7 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metrics: Any = None) -> None:
         """One epoch: compare `metrics` (a number or a one-element Tensor) with the best so far."""
         if metrics is None:
-            raise TypeError("ReduceLROnPlateau.step needs the monitored value: "
-                            "scheduler.step(validation_loss)")
+            raise TypeError("ReduceLROnPlateau.step needs the monitored value: scheduler.step(validation_loss)")
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current, self.best):
@@ -85,7 +93,8 @@ class ReduceLROnPlateau(LRScheduler):
                 raise RuntimeError(
                     f"The number of param groups in the optimizer ({len(self.optimizer.param_groups)}) "
                     f"differs from when ReduceLROnPlateau was initialized ({len(self.min_lrs)}), "
-                    "usually because a param group was added; set `min_lrs` to match")
+                    "usually because a param group was added; set `min_lrs` to match"
+                )
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
         for group, low in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
             old = float(group["lr"])

@@ -25,8 +25,9 @@ import numpy as np
 Objective = Callable[[np.ndarray, float, np.ndarray], tuple[float, np.ndarray]]
 
 
-def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
-                      bounds: tuple[float, float] | None = None) -> float:
+def cubic_interpolate(
+    x1: float, f1: float, g1: float, x2: float, f2: float, g2: float, bounds: tuple[float, float] | None = None
+) -> float:
     """The minimizer of the cubic through (x1, f1) and (x2, f2) with slopes g1 and g2,
     clipped to `bounds` (default: between x1 and x2); the middle when the cubic has none."""
     if bounds is not None:
@@ -45,10 +46,19 @@ def cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2:
     return (low + high) / 2.0
 
 
-def strong_wolfe(obj: Objective, x: np.ndarray, t: float, d: np.ndarray, f: float,
-                 g: np.ndarray, gtd: float, c1: float = 1e-4, c2: float = 0.9,
-                 tolerance_change: float = 1e-9,
-                 max_ls: int = 25) -> tuple[float, np.ndarray, float, int]:
+def strong_wolfe(
+    obj: Objective,
+    x: np.ndarray,
+    t: float,
+    d: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    gtd: float,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    tolerance_change: float = 1e-9,
+    max_ls: int = 25,
+) -> tuple[float, np.ndarray, float, int]:
     """Search from step t along d; return (f_new, g_new, t, function evaluations)."""
     d_norm = float(np.max(np.abs(d)))
     f_new, g_new = obj(x, t, d)
@@ -79,8 +89,7 @@ def strong_wolfe(obj: Objective, x: np.ndarray, t: float, d: np.ndarray, f: floa
         min_step = t + 0.01 * (t - t_prev)
         max_step = t * 10
         previous = t
-        t = cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new,
-                              bounds=(min_step, max_step))
+        t = cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step))
         t_prev, f_prev, g_prev, gtd_prev = previous, f_new, g_new, gtd_new
         f_new, g_new = obj(x, t, d)
         evals += 1
@@ -96,8 +105,7 @@ def strong_wolfe(obj: Objective, x: np.ndarray, t: float, d: np.ndarray, f: floa
     while not done and ls_iter < max_ls:
         if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
             break
-        t = cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0],
-                              bracket[1], bracket_f[1], bracket_gtd[1])
+        t = cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1])
         # keep t at least 10% of the bracket away from its ends when progress stalls
         eps = 0.1 * (max(bracket) - min(bracket))
         if min(max(bracket) - t, t - min(bracket)) < eps:

@@ -34,9 +34,7 @@ def require(module: str, what: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        raise ImportError(
-            f"{what} needs the optional package '{module.split('.')[0]}': {INSTALL_EXTRA}"
-        ) from e
+        raise ImportError(f"{what} needs the optional package '{module.split('.')[0]}': {INSTALL_EXTRA}") from e
 
 
 def pyplot() -> Any:

@@ -19,28 +19,70 @@ import numpy as np
 
 # ---------------------------------------------------------------- the ops as typed
 TYPED: dict[str, str] = {
-    "Add": "{a} + {b}", "Sub": "{a} - {b}", "Mul": "{a} * {b}", "Div": "{a} / {b}", "Neg": "-{a}",
-    "Pow": "{a} ** {b}", "MatMul": "{a} @ {b}", "Maximum": "maximum({a}, {b})", "Minimum": "minimum({a}, {b})",
-    "Where": "where({a}, {b}, {c})", "Exp": "exp({a})", "Log": "log({a})", "Sin": "sin({a})",
-    "Cos": "cos({a})", "Tanh": "tanh({a})", "Sigmoid": "sigmoid({a})", "Relu": "relu({a})", "Abs": "abs({a})",
-    "Sqrt": "sqrt({a})", "Sum": "{a}.sum({axis})", "Mean": "{a}.mean({axis})", "Max": "{a}.max({axis})",
-    "Min": "{a}.min({axis})", "Reshape": "{a}.reshape{shape}", "Transpose": "{a}{transpose}",
-    "BroadcastTo": "{a}.broadcast_to{shape}", "GetItem": "{a}[…]", "ScatterAdd": "scatter_add({a})",
-    "Cat": "cat({*})", "Cast": "{a}.astype({dtype})",
+    "Add": "{a} + {b}",
+    "Sub": "{a} - {b}",
+    "Mul": "{a} * {b}",
+    "Div": "{a} / {b}",
+    "Neg": "-{a}",
+    "Pow": "{a} ** {b}",
+    "MatMul": "{a} @ {b}",
+    "Maximum": "maximum({a}, {b})",
+    "Minimum": "minimum({a}, {b})",
+    "Where": "where({a}, {b}, {c})",
+    "Exp": "exp({a})",
+    "Log": "log({a})",
+    "Sin": "sin({a})",
+    "Cos": "cos({a})",
+    "Tanh": "tanh({a})",
+    "Sigmoid": "sigmoid({a})",
+    "Relu": "relu({a})",
+    "Abs": "abs({a})",
+    "Sqrt": "sqrt({a})",
+    "Sum": "{a}.sum({axis})",
+    "Mean": "{a}.mean({axis})",
+    "Max": "{a}.max({axis})",
+    "Min": "{a}.min({axis})",
+    "Reshape": "{a}.reshape{shape}",
+    "Transpose": "{a}{transpose}",
+    "BroadcastTo": "{a}.broadcast_to{shape}",
+    "GetItem": "{a}[…]",
+    "ScatterAdd": "scatter_add({a})",
+    "Cat": "cat({*})",
+    "Cast": "{a}.astype({dtype})",
 }
 
 # ---------------------------------------------------------------- local derivatives, one per operand
 DERIVATIVES: dict[str, tuple[str, ...]] = {
-    "Add": ("1", "1"), "Sub": ("1", "-1"), "Mul": ("{b}", "{a}"), "Div": ("1/{b}", "-{a}/{b}²"),
-    "Neg": ("-1",), "Pow": ("{b}·{a}^({b} - 1)", "{out}·log({a})"), "MatMul": ("G·{b}ᵀ", "{a}ᵀ·G"),
+    "Add": ("1", "1"),
+    "Sub": ("1", "-1"),
+    "Mul": ("{b}", "{a}"),
+    "Div": ("1/{b}", "-{a}/{b}²"),
+    "Neg": ("-1",),
+    "Pow": ("{b}·{a}^({b} - 1)", "{out}·log({a})"),
+    "MatMul": ("G·{b}ᵀ", "{a}ᵀ·G"),
     "Maximum": ("[{a} > {b}] (½ at ties)", "[{b} > {a}] (½ at ties)"),
     "Minimum": ("[{a} < {b}] (½ at ties)", "[{b} < {a}] (½ at ties)"),
-    "Where": ("", "[{a}]", "[not {a}]"), "Exp": ("exp({a})",), "Log": ("1/{a}",), "Sin": ("cos({a})",),
-    "Cos": ("-sin({a})",), "Tanh": ("1 - {out}²",), "Sigmoid": ("{out}·(1 - {out})",), "Relu": ("[{a} > 0]",),
-    "Abs": ("sign({a})",), "Sqrt": ("1/(2·{out})",), "Sum": ("1",), "Mean": ("1/{n}",),
-    "Max": ("[{a} = {out}] / ties",), "Min": ("[{a} = {out}] / ties",), "Reshape": ("G reshaped back",),
-    "Transpose": ("Gᵀ",), "BroadcastTo": ("G summed back",), "GetItem": ("G put back at the index",),
-    "ScatterAdd": ("G[index]",), "Cat": ("G's slice",), "Cast": ("G cast back",),
+    "Where": ("", "[{a}]", "[not {a}]"),
+    "Exp": ("exp({a})",),
+    "Log": ("1/{a}",),
+    "Sin": ("cos({a})",),
+    "Cos": ("-sin({a})",),
+    "Tanh": ("1 - {out}²",),
+    "Sigmoid": ("{out}·(1 - {out})",),
+    "Relu": ("[{a} > 0]",),
+    "Abs": ("sign({a})",),
+    "Sqrt": ("1/(2·{out})",),
+    "Sum": ("1",),
+    "Mean": ("1/{n}",),
+    "Max": ("[{a} = {out}] / ties",),
+    "Min": ("[{a} = {out}] / ties",),
+    "Reshape": ("G reshaped back",),
+    "Transpose": ("Gᵀ",),
+    "BroadcastTo": ("G summed back",),
+    "GetItem": ("G put back at the index",),
+    "ScatterAdd": ("G[index]",),
+    "Cat": ("G's slice",),
+    "Cast": ("G cast back",),
 }
 
 _SLOT = re.compile(r"\{(\w+|\*)\}")
@@ -61,8 +103,9 @@ def operand_names(labels: Sequence[str], out: str, n: int | None = None) -> dict
     return names
 
 
-def typed(op: str, labels: Sequence[str], out: str, template: str | None = None,
-          options: Mapping[str, str] | None = None) -> str:
+def typed(
+    op: str, labels: Sequence[str], out: str, template: str | None = None, options: Mapping[str, str] | None = None
+) -> str:
     """How the op reads as typed, with the operands' labels: `y - t3`, `z.softmax()`.
     `options` fill the slots for arguments: {axis}, {shape}, {transpose}, {dtype}."""
     template = template or TYPED.get(op) or op + "({*})"
@@ -91,8 +134,15 @@ def reduced_axes(before: tuple[int, ...], after: tuple[int, ...], axis: Any = No
     return words + (", keepdims=True" if keepdims else "")
 
 
-def derivative(op: str, i: int, labels: Sequence[str], out: str, rules: Sequence[str] = (),
-               constant: Any = None, n: int | None = None) -> str:
+def derivative(
+    op: str,
+    i: int,
+    labels: Sequence[str],
+    out: str,
+    rules: Sequence[str] = (),
+    constant: Any = None,
+    n: int | None = None,
+) -> str:
     """The local derivative of `out` with respect to operand `i`, in the learner's names, as
     `∂t3/∂x = y` or (a vector-Jacobian product) `∂t3/∂W: G ↦ Xᵀ·G`. `constant` is the
     exponent's value for a power with a constant exponent. Just `∂t3/∂x` when no rule is known."""

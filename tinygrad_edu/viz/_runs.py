@@ -16,8 +16,7 @@ import numpy as np
 FIELDS = ("loss", "grad_norm", "step_size", "params")
 TRIAL_FIELDS = ("trials", "line_search_trials", "last_trials")
 # the colour of run k, the same in every plot: matplotlib's default cycle (tab10)
-COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
 @dataclass
@@ -44,8 +43,7 @@ def flat_params(entry: Any) -> np.ndarray:
     """One parameter snapshot as a flat vector: an array, a Tensor, a list or dict of them."""
     if isinstance(entry, Mapping):
         entry = list(entry.values())
-    if isinstance(entry, (list, tuple)) and any(np.ndim(_arr(e)) > 0 or hasattr(e, "data")
-                                                for e in entry):
+    if isinstance(entry, (list, tuple)) and any(np.ndim(_arr(e)) > 0 or hasattr(e, "data") for e in entry):
         return np.concatenate([np.ravel(_arr(e)) for e in entry]) if entry else np.zeros(0)
     return np.ravel(_arr(entry))
 

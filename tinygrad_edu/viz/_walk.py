@@ -98,7 +98,9 @@ class OpNode:
             transpose = ".transpose(…)"
         return {
             "axis": _names.reduced_axes(inp.shape, out.shape, saved.get("axis"), saved.get("keepdims")),
-            "shape": _names.shape_str(out.shape), "transpose": transpose, "dtype": str(out.dtype),
+            "shape": _names.shape_str(out.shape),
+            "transpose": transpose,
+            "dtype": str(out.dtype),
         }
 
     def derivative(self, i: int) -> str:
@@ -218,8 +220,9 @@ def walk(t: Tensor, max_depth: int | None = None, max_nodes: int | None = None, 
     return Graph(nodes[id(t)], visible, ops, collapsed, nodes, expand)
 
 
-def _count_hidden(t: Tensor, depth: dict[int, int], cut: int, counted: set[int],
-                  nodes: dict[int, TensorNode], expand: bool) -> int:
+def _count_hidden(
+    t: Tensor, depth: dict[int, int], cut: int, counted: set[int], nodes: dict[int, TensorNode], expand: bool
+) -> int:
     """Boxes behind the frontier tensor `t` not yet counted for another one."""
     total = 0
     stack = list(inputs_of(t, expand))
@@ -234,7 +237,7 @@ def _count_hidden(t: Tensor, depth: dict[int, int], cut: int, counted: set[int],
 
 
 # ---------------------------------------------------------------- local vector-Jacobian products
-Sent = tuple[Tensor, 'np.ndarray | None', tuple[int, ...]]  # (input, gradient for it, shape before reduction)
+Sent = tuple[Tensor, "np.ndarray | None", tuple[int, ...]]  # (input, gradient for it, shape before reduction)
 
 
 def local_vjp(t: Tensor, upstream: np.ndarray, expand: bool = False) -> list[Sent]:

@@ -91,8 +91,10 @@ def backward_steps(t: Tensor, gradient: Any = None, expand: bool = False) -> lis
         contributions: list[tuple[str, np.ndarray]] = []
         targets: list[Tensor] = []
         summed: list[str] = []
-        lines = [f"Step {len(steps) + 1}: {op.output.title} = {op.typed}. "
-                 f"Upstream gradient ∂{root}/∂{op.output.title} = {brief(upstream)}."]
+        lines = [
+            f"Step {len(steps) + 1}: {op.output.title} = {op.typed}. "
+            f"Upstream gradient ∂{root}/∂{op.output.title} = {brief(upstream)}."
+        ]
         for i, (inp, arr, before) in enumerate(sent):
             if arr is None:
                 continue
@@ -102,20 +104,38 @@ def backward_steps(t: Tensor, gradient: Any = None, expand: bool = False) -> lis
             pending[id(inp)] = pending[id(inp)] + arr if id(inp) in pending else arr
             contributions.append((name, arr))
             targets.append(inp)
-            lines.append(_flow(op.derivative(i), upstream, local[i], arr, name, root, pending[id(inp)],
-                               inp.grad_fn is None))
-        steps.append(BackwardStep(
-            op=op.title, output=op.output.title, upstream=upstream, rule=rule_text(op, summed),
-            contributions=contributions, node=cur.grad_fn, tensor=cur, targets=targets,  # type: ignore[arg-type]
-            typed=op.typed, caption="\n".join(lines),
-        ))
+            lines.append(
+                _flow(op.derivative(i), upstream, local[i], arr, name, root, pending[id(inp)], inp.grad_fn is None)
+            )
+        steps.append(
+            BackwardStep(
+                op=op.title,
+                output=op.output.title,
+                upstream=upstream,
+                rule=rule_text(op, summed),
+                contributions=contributions,
+                node=cur.grad_fn,
+                tensor=cur,
+                targets=targets,  # type: ignore[arg-type]
+                typed=op.typed,
+                caption="\n".join(lines),
+            )
+        )
     for k, step in enumerate(steps, 1):
         step.caption = step.caption.replace(f"Step {k}:", f"Step {k} of {len(steps)}:", 1)
     return steps
 
 
-def _flow(rule: str, upstream: np.ndarray, local: np.ndarray | None, sent: np.ndarray, name: str,
-          root: str, total: np.ndarray, leaf: bool) -> str:
+def _flow(
+    rule: str,
+    upstream: np.ndarray,
+    local: np.ndarray | None,
+    sent: np.ndarray,
+    name: str,
+    root: str,
+    total: np.ndarray,
+    leaf: bool,
+) -> str:
     """One line of a step's caption: what flows into one input, and its gradient so far."""
     so_far = f"{name}.grad is now {brief(total)}" if leaf else f"∂{root}/∂{name} is now {brief(total)}"
     if ": G ↦ " in rule:
@@ -136,8 +156,7 @@ def rule_text(op: OpNode, summed: list[str] | None = None) -> str:
 
 def _summed_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> str:
     lead = len(grad_shape) - len(shape)
-    axes = list(range(lead)) + [lead + i for i, n in enumerate(shape)
-                                if n == 1 and grad_shape[lead + i] != 1]
+    axes = list(range(lead)) + [lead + i for i, n in enumerate(shape) if n == 1 and grad_shape[lead + i] != 1]
     return f"axes {tuple(axes)} of {tuple(grad_shape)} -> {tuple(shape)}"
 
 
@@ -152,8 +171,13 @@ class BackwardFrames:
     Next / slider), which is also what Jupyter displays.
     """
 
-    def __init__(self, frames: list[graphviz.Digraph], steps: list[BackwardStep], captions: list[str],
-                 bare: list[graphviz.Digraph] | None = None) -> None:
+    def __init__(
+        self,
+        frames: list[graphviz.Digraph],
+        steps: list[BackwardStep],
+        captions: list[str],
+        bare: list[graphviz.Digraph] | None = None,
+    ) -> None:
         self.frames = frames
         self.steps = steps
         self.captions = captions
@@ -168,8 +192,7 @@ class BackwardFrames:
     def __iter__(self) -> Iterator[graphviz.Digraph]:
         return iter(self.frames)
 
-    def save(self, directory: str | os.PathLike[str], format: str = "png",
-             prefix: str = "backward") -> list[Path]:
+    def save(self, directory: str | os.PathLike[str], format: str = "png", prefix: str = "backward") -> list[Path]:
         """Render every frame to `directory/prefix_00.format`, `_01`, ...; returns the paths.
         Needs the Graphviz program `dot`."""
         out = Path(directory)
@@ -198,8 +221,9 @@ class BackwardFrames:
         return f"<BackwardFrames: {len(self.frames)} frames, {len(self.steps)} steps>"
 
 
-def draw_backward(t: Tensor, show_data: bool = True, rankdir: str = "TB",
-                  max_nodes: int | None = 80, expand: bool = False) -> BackwardFrames:
+def draw_backward(
+    t: Tensor, show_data: bool = True, rankdir: str = "TB", max_nodes: int | None = 80, expand: bool = False
+) -> BackwardFrames:
     """The backward pass of the scalar `t` as frames: one graph per step of
     `backward_steps(t)` with the current op's box and edges in orange, its local derivatives
     on the edges, and the gradients accumulated so far filled in. No `.grad` is touched. In
@@ -209,18 +233,35 @@ def draw_backward(t: Tensor, show_data: bool = True, rankdir: str = "TB",
     graph: Graph = walk(t, expand=expand)
     root = graph.output.title
     acc: dict[int, np.ndarray] = {id(t): np.ones_like(t.data)}
-    captions = [f"Start: the gradient of {root} with respect to itself is 1 (∂{root}/∂{root} = 1). "
-                f"Backprop now visits the ops from {root} back to the inputs, {len(steps)} steps."]
+    captions = [
+        f"Start: the gradient of {root} with respect to itself is 1 (∂{root}/∂{root} = 1). "
+        f"Backprop now visits the ops from {root} back to the inputs, {len(steps)} steps."
+    ]
     marks: list[tuple[dict[int, np.ndarray], set[str]]] = [(dict(acc), set())]
     for step in steps:
         for target, (_, arr) in zip(step.targets, step.contributions):
             acc[id(target)] = acc[id(target)] + arr if id(target) in acc else arr
         marks.append((dict(acc), {graph.node(step.tensor).id}))
         captions.append(step.caption)
+
     def frame(k: int, caption: bool) -> graphviz.Digraph:
-        ov = Overlay(grads=marks[k][0], focus=marks[k][1], legend=[("orange: this step", "")],
-                     caption_lines=[ln for c in captions[k].split("\n") for ln in wrap(c, 72)] if caption else [])
-        return draw_graph(t, show_data=show_data, show_grad=True, rankdir=rankdir, max_nodes=max_nodes,
-                          legend=caption, expand=expand, _overlay=ov)
-    return BackwardFrames([frame(k, True) for k in range(len(marks))], steps, captions,
-                          [frame(k, False) for k in range(len(marks))])
+        ov = Overlay(
+            grads=marks[k][0],
+            focus=marks[k][1],
+            legend=[("orange: this step", "")],
+            caption_lines=[ln for c in captions[k].split("\n") for ln in wrap(c, 72)] if caption else [],
+        )
+        return draw_graph(
+            t,
+            show_data=show_data,
+            show_grad=True,
+            rankdir=rankdir,
+            max_nodes=max_nodes,
+            legend=caption,
+            expand=expand,
+            _overlay=ov,
+        )
+
+    return BackwardFrames(
+        [frame(k, True) for k in range(len(marks))], steps, captions, [frame(k, False) for k in range(len(marks))]
+    )

@@ -31,8 +31,7 @@ class CheckRow:
     ok: bool
 
 
-def central_differences(f: Callable[..., Any], inputs: Sequence[Tensor], i: int,
-                        eps: float = 1e-6) -> np.ndarray:
+def central_differences(f: Callable[..., Any], inputs: Sequence[Tensor], i: int, eps: float = 1e-6) -> np.ndarray:
     """d f / d inputs[i] by central differences in float64 (`checks.central_differences`)."""
     from .. import engine
     from ..checks import central_differences as differences
@@ -48,9 +47,14 @@ def central_differences(f: Callable[..., Any], inputs: Sequence[Tensor], i: int,
         return differences(value, base[i], eps)
 
 
-def check_gradients(f: Callable[..., Any], inputs: Sequence[Tensor],
-                    expected: Sequence[Any] | Mapping[str, Any] | None = None,
-                    eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> list[CheckRow]:
+def check_gradients(
+    f: Callable[..., Any],
+    inputs: Sequence[Tensor],
+    expected: Sequence[Any] | Mapping[str, Any] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> list[CheckRow]:
     """One CheckRow per input: autodiff vs central differences (and vs `expected`)."""
     from .. import autograd
 
@@ -72,8 +76,7 @@ def check_gradients(f: Callable[..., Any], inputs: Sequence[Tensor],
                 exp = np.asarray(getattr(exp, "data", exp), dtype=np.float64)
                 formula_error = float(np.max(np.abs(a - exp), initial=0.0))
                 ok = ok and bool(np.allclose(a, exp, atol=atol, rtol=rtol))
-        rows.append(CheckRow(name, a, num, float(np.max(np.abs(a - num), initial=0.0)),
-                             formula_error, ok))
+        rows.append(CheckRow(name, a, num, float(np.max(np.abs(a - num), initial=0.0)), formula_error, ok))
     return rows
 
 
@@ -112,8 +115,7 @@ def draw_gradcheck(
         ov.notes[tid] = notes
     grads = {id(x): row.autodiff for x, row in zip(inputs, rows)}
     ov.grads = grads
-    ov.caption_lines = wrap("gradient check: " + ", ".join(
-        f"{r.name} {'ok' if r.ok else 'MISMATCH'}" for r in rows))
+    ov.caption_lines = wrap("gradient check: " + ", ".join(f"{r.name} {'ok' if r.ok else 'MISMATCH'}" for r in rows))
     dot = draw_graph(out, _overlay=ov, **draw_kwargs)
     dot.check_rows = rows
     return dot

@@ -206,8 +206,10 @@ def draw_graph(
     caption = list(ov.caption_lines)
     if highlight is not None:
         name = g.nodes[id(highlight)].title if id(highlight) in g.nodes else "the highlighted tensor"
-        caption += wrap(f"∂{g.output.title}/∂{name} = sum over the red paths of the products of the local "
-                        "derivatives on their edges")
+        caption += wrap(
+            f"∂{g.output.title}/∂{name} = sum over the red paths of the products of the local "
+            "derivatives on their edges"
+        )
     if legend:
         caption += wrap(legend_text(ov, any(tn.group is not None for tn in g.tensors)))
     if caption:

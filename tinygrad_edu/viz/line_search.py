@@ -58,19 +58,24 @@ def plot_line_search(
     eps_max = max(eps_all + [1e-12]) * 1.2
     # backtracking halves eps: a log axis spaces its trials evenly
     log_x = len(eps_all) > 1 and max(eps_all) > 8 * min(eps_all)
-    grid = (np.geomspace(min(eps_all) / 2, eps_max, 200) if log_x
-            else np.linspace(0.0, eps_max, 200))
+    grid = np.geomspace(min(eps_all) / 2, eps_max, 200) if log_x else np.linspace(0.0, eps_max, 200)
     notes: list[str] = []
     if rec["phi"] is not None:
-        ax.plot(grid, [rec["phi"](e) for e in grid], color="#1f77b4", linewidth=1.5,
-                label="phi(ε) = f(x - ε g)")
+        ax.plot(grid, [rec["phi"](e) for e in grid], color="#1f77b4", linewidth=1.5, label="phi(ε) = f(x - ε g)")
     elif tried and rec["phi0"] is not None:
         pts = sorted([(0.0, rec["phi0"])] + list(tried))
         ax.plot(*zip(*pts), "--", color="#1f77b4", label="phi at the tried ε")
     if rec["phi0"] is not None and rec["slope"] is not None:
         cc = rec["c"]
-        ax.plot(grid, rec["phi0"] - cc * grid * rec["slope"], color="#ff7f0e", linestyle="--", linewidth=2,
-                zorder=4, label=f"Armijo line phi(0) - c ε ||g||^2, c = {cc:g}")
+        ax.plot(
+            grid,
+            rec["phi0"] - cc * grid * rec["slope"],
+            color="#ff7f0e",
+            linestyle="--",
+            linewidth=2,
+            zorder=4,
+            label=f"Armijo line phi(0) - c ε ||g||^2, c = {cc:g}",
+        )
         if log_x:  # eps = 0 is off a log axis: give phi(0) in words
             notes.append(f"phi(0) = f(x) = {rec['phi0']:.6g}, ||g||^2 = {rec['slope']:.6g}")
         else:
@@ -83,12 +88,25 @@ def plot_line_search(
     if ok:
         ax.plot(*zip(*ok), "o", color="#2ca02c", markersize=9, zorder=5, label=f"accepted trial, ε = {ok[0][0]:.4g}")
     elif not tried and accepted and rec["phi"] is not None:  # a fixed step: no search
-        ax.plot([accepted], [rec["phi"](accepted)], "o", color="#2ca02c", markersize=9,
-                label=f"step taken (ε = {accepted:g})")
+        ax.plot(
+            [accepted],
+            [rec["phi"](accepted)],
+            "o",
+            color="#2ca02c",
+            markersize=9,
+            label=f"step taken (ε = {accepted:g})",
+        )
     for i, (e, v) in enumerate(tried):  # the order of the trials; the accepted one's below its dot
         below = accepted is not None and bool(np.isclose(e, accepted))
-        ax.annotate(str(i + 1), (e, v), textcoords="offset points", xytext=(8, -14) if below else (-7, 7),
-                    ha="left" if below else "right", fontsize=FONT, color="#444444")
+        ax.annotate(
+            str(i + 1),
+            (e, v),
+            textcoords="offset points",
+            xytext=(8, -14) if below else (-7, 7),
+            ha="left" if below else "right",
+            fontsize=FONT,
+            color="#444444",
+        )
     if tried:
         notes.append("numbers: the order of the trials")
     if rec["phi0"] is None or rec["slope"] is None:
@@ -103,13 +121,13 @@ def plot_line_search(
     ax.set_title(title or f"line search at step {rec['step']}")
     ax.grid(True, alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles + [_blank() for _ in notes], labels + notes, loc="outside lower center", frameon=False,
-               handlelength=1.8)
+    fig.legend(
+        handles + [_blank() for _ in notes], labels + notes, loc="outside lower center", frameon=False, handlelength=1.8
+    )
     return _finish(fig, path)
 
 
-def _line_search_record(run: Any, step: int, f: Any, trials: Any, loss: Any, grad_norm: Any,
-                        c: Any) -> dict[str, Any]:
+def _line_search_record(run: Any, step: int, f: Any, trials: Any, loss: Any, grad_norm: Any, c: Any) -> dict[str, Any]:
     """Gather phi(0), ||g||^2, the trials, the accepted eps and phi from whatever we got."""
     rec: dict[str, Any] = {"step": step, "phi": None}
     is_optimizer = hasattr(run, "last_trials")
@@ -121,8 +139,7 @@ def _line_search_record(run: Any, step: int, f: Any, trials: Any, loss: Any, gra
         if is_optimizer:
             trials = run.last_trials
         else:
-            per_step = next((get(run, k) for k in ("trials", "line_search_trials")
-                             if get(run, k) is not None), None)
+            per_step = next((get(run, k) for k in ("trials", "line_search_trials") if get(run, k) is not None), None)
             trials = per_step[step] if per_step is not None else []
     rec["trials"] = [(float(e), float(v)) for e, v in trials]
     if is_optimizer:

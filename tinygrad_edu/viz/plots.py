@@ -28,8 +28,15 @@ if TYPE_CHECKING:
 PathLike = str | os.PathLike[str] | None
 DPI = 150
 FONT = 10  # points; the smallest text on every plot
-STYLE = {"font.size": FONT, "axes.titlesize": FONT + 1, "axes.labelsize": FONT, "xtick.labelsize": FONT,
-         "ytick.labelsize": FONT, "legend.fontsize": FONT, "figure.titlesize": FONT + 2}
+STYLE = {
+    "font.size": FONT,
+    "axes.titlesize": FONT + 1,
+    "axes.labelsize": FONT,
+    "xtick.labelsize": FONT,
+    "ytick.labelsize": FONT,
+    "legend.fontsize": FONT,
+    "figure.titlesize": FONT + 2,
+}
 
 
 def new_figure(figsize: tuple[float, float]) -> Figure:
@@ -55,8 +62,7 @@ def numeric_gradient(f: Callable[[np.ndarray], Any], w: np.ndarray, h: float = 1
     return central_differences(lambda moved: _value(f, moved), w, h)
 
 
-def quadratic_hessian(f: Callable[[np.ndarray], Any], center: np.ndarray,
-                      span: float) -> np.ndarray | None:
+def quadratic_hessian(f: Callable[[np.ndarray], Any], center: np.ndarray, span: float) -> np.ndarray | None:
     """The Hessian of f when f is quadratic near `center` (the same at three points), else
     None. Second differences are exact for quadratics, so a wide step is fine."""
     h = 0.05 * span
@@ -67,8 +73,9 @@ def quadratic_hessian(f: Callable[[np.ndarray], Any], center: np.ndarray,
         for i in range(2):
             for j in range(2):
                 ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
-                H[i, j] = (_value(f, x + ei + ej) - _value(f, x + ei - ej)
-                           - _value(f, x - ei + ej) + _value(f, x - ei - ej)) / (4 * h * h)
+                H[i, j] = (
+                    _value(f, x + ei + ej) - _value(f, x + ei - ej) - _value(f, x - ei + ej) + _value(f, x - ei - ej)
+                ) / (4 * h * h)
         hessians.append(H)
     scale = np.abs(hessians[0]).max() + 1e-12
     if all(np.abs(H - hessians[0]).max() <= 1e-6 * scale for H in hessians[1:]):
@@ -96,8 +103,9 @@ def save(fig: Figure, path: str | os.PathLike[str]) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     with Image.open(buf) as image:
-        image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(path, optimize=True,
-                                                                                           dpi=(DPI, DPI))
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(
+            path, optimize=True, dpi=(DPI, DPI)
+        )
 
 
 def steps_label(run: Run) -> str:
@@ -111,7 +119,7 @@ def overlapping(paths: Sequence[np.ndarray], span: float, share: float = 0.3) ->
     plot's span of a later path's line (drawn on top)."""
     near = 0.015 * span
     for i, p in enumerate(paths):
-        for q in paths[i + 1:]:
+        for q in paths[i + 1 :]:
             dense = _densify(q, near / 2)
             d = np.sqrt(((p[:, None, :] - dense[None, :, :]) ** 2).sum(-1)).min(axis=1)
             if len(p) > 1 and np.mean(d < near) >= share:
@@ -158,14 +166,14 @@ def plot_contour(
     """
     if layout not in ("auto", "overlay", "grid"):
         raise ValueError(f"plot_contour: layout must be 'auto', 'overlay' or 'grid', got {layout!r}")
-    empty = trajectories is None or (isinstance(trajectories, (list, tuple, dict))
-                                     and len(trajectories) == 0)
+    empty = trajectories is None or (isinstance(trajectories, (list, tuple, dict)) and len(trajectories) == 0)
     runs = [] if empty else as_runs(trajectories, labels)
     paths = [(k, r) for k, r in enumerate(runs) if r.params is not None]
     for _, r in paths:
         if r.params is not None and r.params.shape[1] != 2:
-            raise ValueError(f"plot_contour draws two-parameter losses; run {r.label!r} has "
-                             f"{r.params.shape[1]} parameters")
+            raise ValueError(
+                f"plot_contour draws two-parameter losses; run {r.label!r} has {r.params.shape[1]} parameters"
+            )
     points = [r.params for _, r in paths if r.params is not None]
     if minimizer is not None:
         points.append(np.asarray(minimizer, dtype=np.float64).reshape(1, 2))
@@ -207,13 +215,22 @@ def plot_contour(
         for k, r in shown:
             assert r.params is not None
             p = r.params
-            (line,) = ax.plot(p[:, 0], p[:, 1], "o-", color=color(k), markersize=3, linewidth=1.5, zorder=3,
-                              label=steps_label(r))
+            (line,) = ax.plot(
+                p[:, 0], p[:, 1], "o-", color=color(k), markersize=3, linewidth=1.5, zorder=3, label=steps_label(r)
+            )
             handles.setdefault(steps_label(r), line)
         for _, r in shown:
             assert r.params is not None
-            (start,) = ax.plot([r.params[0, 0]], [r.params[0, 1]], "o", markerfacecolor="white",
-                               markeredgecolor="black", markersize=8, zorder=4, label="start")
+            (start,) = ax.plot(
+                [r.params[0, 0]],
+                [r.params[0, 1]],
+                "o",
+                markerfacecolor="white",
+                markeredgecolor="black",
+                markersize=8,
+                zorder=4,
+                label="start",
+            )
             handles.setdefault("start", start)
         if minimizer is not None:
             m = np.asarray(minimizer, dtype=np.float64)
@@ -221,8 +238,9 @@ def plot_contour(
             handles.setdefault("minimizer", star)
         else:
             iy, ix = np.unravel_index(np.argmin(Z), Z.shape)
-            (star,) = ax.plot([xs[ix]], [ys[iy]], "*", color="black", markersize=13, zorder=5,
-                              label="lowest grid point")
+            (star,) = ax.plot(
+                [xs[ix]], [ys[iy]], "*", color="black", markersize=13, zorder=5, label="lowest grid point"
+            )
             handles.setdefault("lowest grid point", star)
         if H is not None and i == 0:
             _eigen(ax, H, np.asarray(minimizer if minimizer is not None else center), lo, hi)
@@ -243,8 +261,9 @@ def plot_contour(
         items, texts = [_blank() for _ in notes] + items, notes + texts
     else:
         items, texts = items + [_blank() for _ in notes], texts + notes
-    fig.legend(items, texts, loc="outside lower center", ncols=2 if grid and notes else 1,
-               frameon=False, handlelength=1.5)
+    fig.legend(
+        items, texts, loc="outside lower center", ncols=2 if grid and notes else 1, frameon=False, handlelength=1.5
+    )
     return _finish(fig, path)
 
 
@@ -285,8 +304,16 @@ def _eigen(ax: Any, H: np.ndarray, at: np.ndarray, lo: np.ndarray, hi: np.ndarra
         tip = np.clip(at + d, lo + 0.04 * width, hi - 0.04 * width)
         ax.annotate("", xy=tip, xytext=at, zorder=6, arrowprops=dict(arrowstyle="->", color="crimson", linewidth=1.5))
         label = np.clip(at + 1.15 * d, lo + 0.1 * width, hi - 0.1 * width)
-        ax.text(*label, f"λ{i + 1}", color="crimson", fontsize=FONT, zorder=7, ha="center", va="center",
-                bbox=dict(boxstyle="round,pad=0.1", facecolor="white", alpha=0.8, edgecolor="none"))
+        ax.text(
+            *label,
+            f"λ{i + 1}",
+            color="crimson",
+            fontsize=FONT,
+            zorder=7,
+            ha="center",
+            va="center",
+            bbox=dict(boxstyle="round,pad=0.1", facecolor="white", alpha=0.8, edgecolor="none"),
+        )
 
 
 def _eigen_notes(H: np.ndarray) -> list[str]:

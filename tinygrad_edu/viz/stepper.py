@@ -63,8 +63,9 @@ class Stepper:
 
     def __init__(self, svgs: list[str], captions: list[str], title: str = "") -> None:
         if len(svgs) != len(captions):
-            raise ValueError(f"Stepper: {len(svgs)} pictures but {len(captions)} captions; "
-                             "give one caption per picture")
+            raise ValueError(
+                f"Stepper: {len(svgs)} pictures but {len(captions)} captions; give one caption per picture"
+            )
         if not svgs:
             raise ValueError("Stepper: no frames to show")
         self.svgs = svgs
@@ -82,7 +83,8 @@ class Stepper:
         frames = "".join(
             f'<div class="tge-frame" data-k="{k}"><p class="tge-caption">{html.escape(caption)}</p>'
             f"{_svg_element(svg)}</div>"
-            for k, (svg, caption) in enumerate(zip(self.svgs, self.captions)))
+            for k, (svg, caption) in enumerate(zip(self.svgs, self.captions))
+        )
         title = f"<b>{html.escape(self.title)}</b>" if self.title else ""
         return (
             f'<div class="tge-stepper" id="{self.id}" tabindex="0">'
@@ -101,9 +103,11 @@ class Stepper:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a complete HTML page holding the stepper; returns the path."""
         title = html.escape(self.title or "stepper")
-        page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-                '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
-                f'<body style="margin: 1em auto; max-width: 960px; padding: 0 1em">{self.html()}</body></html>')
+        page = (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+            f'<body style="margin: 1em auto; max-width: 960px; padding: 0 1em">{self.html()}</body></html>'
+        )
         out = Path(path)
         out.write_text(page, encoding="utf-8")
         return out

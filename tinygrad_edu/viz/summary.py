@@ -45,11 +45,14 @@ def sparkline(values: list[float]) -> tuple[str, bool]:
     lo, hi = float(finite.min()), float(finite.max())
     span = hi - lo or 1.0
     xs = np.linspace(1, SPARK_W - 1, v.size)
-    points = " ".join(f"{x:.0f},{SPARK_H - 2 - (y - lo) / span * (SPARK_H - 4):.0f}"
-                      for x, y in zip(xs, v) if math.isfinite(y))
-    return (f'<svg width="{SPARK_W}" height="{SPARK_H}" viewBox="0 0 {SPARK_W} {SPARK_H}" role="img" '
-            f'aria-label="loss per step"><polyline fill="none" stroke="#1f77b4" stroke-width="1.5" '
-            f'points="{points}"/></svg>'), log
+    points = " ".join(
+        f"{x:.0f},{SPARK_H - 2 - (y - lo) / span * (SPARK_H - 4):.0f}" for x, y in zip(xs, v) if math.isfinite(y)
+    )
+    return (
+        f'<svg width="{SPARK_W}" height="{SPARK_H}" viewBox="0 0 {SPARK_W} {SPARK_H}" role="img" '
+        f'aria-label="loss per step"><polyline fill="none" stroke="#1f77b4" stroke-width="1.5" '
+        f'points="{points}"/></svg>'
+    ), log
 
 
 def history_html(h: Any) -> str:
@@ -59,10 +62,15 @@ def history_html(h: Any) -> str:
         rows += [("loss", f"{num(h.loss[0])} → {num(h.loss[-1])}")]
     if h.grad_norm:
         rows.append(("final gradient norm", num(h.grad_norm[-1])))
-    cells = "".join(f'<tr><td style="text-align:left;padding-right:1em">{html.escape(k)}</td>'
-                    f'<td style="text-align:left">{html.escape(v)}</td></tr>' for k, v in rows)
+    cells = "".join(
+        f'<tr><td style="text-align:left;padding-right:1em">{html.escape(k)}</td>'
+        f'<td style="text-align:left">{html.escape(v)}</td></tr>'
+        for k, v in rows
+    )
     spark, log = sparkline(h.loss)
     figure = f'<div style="font-size:12px">loss per step{" (log scale)" if log else ""}</div>{spark}'
-    return (f'<div class="tge-history" style="display:flex;gap:1.5em;align-items:center">'
-            f"<table><caption style=\"text-align:left\"><b>History</b></caption>{cells}</table>"
-            f"<div>{figure if spark else ''}</div></div>")
+    return (
+        f'<div class="tge-history" style="display:flex;gap:1.5em;align-items:center">'
+        f'<table><caption style="text-align:left"><b>History</b></caption>{cells}</table>'
+        f"<div>{figure if spark else ''}</div></div>"
+    )
