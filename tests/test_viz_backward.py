@@ -165,3 +165,20 @@ def test_stepper_needs_one_caption_per_picture():
     page = s.html()
     assert page.count('class="tge-frame"') == 2 and "<?xml" not in page and "second &lt;b&gt;" in page
     assert s.id == viz.Stepper(["<?xml?><svg>a</svg>", "<svg>b</svg>"], ["first", "second <b>"]).id
+
+
+def test_captions_say_a_large_gradient_as_its_size_and_norm_not_as_a_shape():
+    # the lesson's loss on 100 rows: a gradient of 100 values must not read "(100,)" like a value
+    rng = np.random.default_rng(0)
+    X = Tensor(rng.standard_normal((100, 2)), name="X")
+    y = Tensor(rng.standard_normal(100), name="y")
+    W = Tensor([1.0, 2.0], requires_grad=True, name="W")
+    loss = ((y - X @ W) ** 2).sum()
+    loss.name = "loss"
+    steps = viz.backward_steps(loss)
+    r = y.data - X.data @ W.data
+    first = steps[1].caption.splitlines()  # through t5 = t4 ** 2
+    assert first[0] == "Step 2 of 4: t5 = t4 ** 2. Upstream gradient ∂loss/∂t5 = [100 values, norm 10]."
+    assert f"flows into t4: [100 values, norm {viz._names.num(np.linalg.norm(2 * r))}]" in first[1]
+    text = " ".join(s.caption for s in steps)
+    assert "(100,)" not in text and "W.grad is now [" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import re
 import shutil
@@ -30,6 +31,28 @@ def test_gallery_script_draws_every_picture(tmp_path):
     if shutil.which("dot") is not None:
         assert shown <= names  # every picture on the page comes from the script
         assert all((DOCS / "images" / name).exists() for name in shown)
+
+
+def _texts(svg: str) -> list[str]:
+    """What an SVG picture says: its text labels, in order (not where Graphviz put them)."""
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_committed_pictures_show_what_the_code_draws_now(tmp_path):
+    """docs/images is not stale: the text tree, the page's excerpt of it and every graph's
+    labels are what make_gallery.py draws from the current code."""
+    spec = importlib.util.spec_from_file_location("make_gallery", DOCS / "make_gallery.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    tree = (tmp_path / "graph.txt").read_text()
+    assert (DOCS / "images" / "graph.txt").read_text() == tree
+    excerpt = re.search(r"starts like this:\n\n```text\n(.*?)```", (DOCS / "gallery.md").read_text(), re.S)
+    assert excerpt is not None and tree.startswith(excerpt.group(1))
+    if shutil.which("dot") is not None:
+        for new in sorted(tmp_path.glob("*.svg")):
+            assert _texts((DOCS / "images" / new.name).read_text()) == _texts(new.read_text()), new.name
 
 
 def test_gallery_code_blocks_run(capsys):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _deps
-from ._names import brief, values, wrap
+from ._names import brief, num, values, wrap
 from ._walk import Graph, OpNode, local_vjp, topo_order, walk
 from .graph import Overlay, draw_graph, local_derivatives
 from .stepper import Stepper
@@ -83,8 +83,8 @@ def backward_steps(t: Tensor, gradient: Any = None, expand: bool = False) -> lis
     order = [x for x in reversed(topo_order(t, expand)) if x.grad_fn is not None and x.requires_grad]
     for cur in order:
         upstream = pending.get(id(cur))
-        op = g.op_of(cur)
-        if upstream is None or op is None:
+        op, fn = g.op_of(cur), cur.grad_fn
+        if upstream is None or op is None or fn is None:
             continue
         sent = local_vjp(cur, upstream, expand)
         local = local_derivatives(op) if cur.data.size == 1 else [None] * len(sent)
@@ -93,7 +93,7 @@ def backward_steps(t: Tensor, gradient: Any = None, expand: bool = False) -> lis
         summed: list[str] = []
         lines = [
             f"Step {len(steps) + 1}: {op.output.title} = {op.typed}. "
-            f"Upstream gradient ∂{root}/∂{op.output.title} = {brief(upstream)}."
+            f"Upstream gradient ∂{root}/∂{op.output.title} = {said(upstream)}."
         ]
         for i, (inp, arr, before) in enumerate(sent):
             if arr is None:
@@ -114,9 +114,9 @@ def backward_steps(t: Tensor, gradient: Any = None, expand: bool = False) -> lis
                 upstream=upstream,
                 rule=rule_text(op, summed),
                 contributions=contributions,
-                node=cur.grad_fn,
+                node=fn,
                 tensor=cur,
-                targets=targets,  # type: ignore[arg-type]
+                targets=targets,
                 typed=op.typed,
                 caption="\n".join(lines),
             )
@@ -137,12 +137,25 @@ def _flow(
     leaf: bool,
 ) -> str:
     """One line of a step's caption: what flows into one input, and its gradient so far."""
-    so_far = f"{name}.grad is now {brief(total)}" if leaf else f"∂{root}/∂{name} is now {brief(total)}"
+    so_far = f"{name}.grad is now {said(total)}" if leaf else f"∂{root}/∂{name} is now {said(total)}"
     if ": G ↦ " in rule:
-        return f"• {rule} sends {brief(sent)} to {name}; {so_far}."
+        return f"• {rule} sends {said(sent)} to {name}; {so_far}."
     if local is not None:
-        rule = rule if rule.endswith(f"= {brief(local)}") else f"{rule} = {brief(local)}"
-    return f"• upstream {brief(upstream)} times the local derivative {rule} flows into {name}: {brief(sent)}; {so_far}."
+        flat = np.asarray(local).ravel()
+        value = num(flat[0]) if flat.size and bool(np.all(flat == flat[0])) else said(local)
+        rule = rule if rule.endswith(f"= {value}") else f"{rule} = {value}"
+    return f"• upstream {said(upstream)} times the local derivative {rule} flows into {name}: {said(sent)}; {so_far}."
+
+
+def said(a: np.ndarray) -> str:
+    """An array as a caption says it: every entry when few (`[10, 24]`), else how many and
+    their norm (`[100 values, norm 51.64]`), never a bare shape that reads like a value."""
+    a = np.asarray(a)
+    shown = brief(a)
+    if not shown.startswith("(") or a.ndim == 0:
+        return shown
+    count = "×".join(map(str, a.shape))
+    return f"[{count} values, norm {num(np.linalg.norm(a.astype(np.float64)))}]"
 
 
 def rule_text(op: OpNode, summed: list[str] | None = None) -> str:

@@ -212,8 +212,8 @@ def draw_graph(
         )
     if legend:
         caption += wrap(legend_text(ov, any(tn.group is not None for tn in g.tensors)))
-    if caption:
-        dot.attr(label=escape("\n".join(caption)), labelloc="b", labeljust="l")
+    if caption:  # each line ends in \l: left-aligned, so the bullets of a step line up
+        dot.attr(label="".join(escape(line) + "\\l" for line in caption), labelloc="b", labeljust="l")
     # shown by Jupyter instead of the picture when `dot` is missing
     dot.text_fallback = lambda: graph_text(t, show_data, show_grad, max_depth, max_nodes, expand)
     return dot
