@@ -308,3 +308,59 @@ def test_arguments_are_written_as_typed():
     B = A.sum(axis=1)
     B.sum().backward()  # frees what the op saved: the shapes still tell the axes
     assert viz.graph_text(B, show_data=False).startswith("t1 = A.sum(axis=1)")
+
+
+def _rule(out) -> str:
+    from tinygrad_edu.viz._walk import walk
+
+    (op,) = [op for op in walk(out).ops if op.output.group is not None]
+    return op.rule
+
+
+def test_composed_ops_derivative_text_follows_the_arguments_they_were_called_with():
+    """The rule on a folded node is the derivative of what the call computed: a sum is not
+    divided by n, a variance with ddof=1 divides by n - 1, label smoothing changes the target."""
+    from tinygrad_edu import linalg
+    from tinygrad_edu.nn import functional as F
+
+    p = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="p")
+    q = Tensor([0.0, 2.0, 5.0], name="q")
+    z = Tensor(np.ones((2, 3)), requires_grad=True, name="z")
+    t = Tensor([0.0, 2.0], name="t")
+    s = Tensor([1.0, -1.0, 1.0], name="s")
+    cases = [
+        (F.mse_loss(p, q), "∂t2/∂p = 2·(p - q)/3;  ∂t2/∂q = -2·(p - q)/3"),
+        (F.mse_loss(p, q, reduction="sum"), "∂t2/∂p = 2·(p - q);  ∂t2/∂q = -2·(p - q)"),
+        (F.mse_loss(p, q, reduction="none"), "∂t2/∂p = 2·(p - q);  ∂t2/∂q = -2·(p - q)"),
+        (F.l1_loss(p, q, reduction="sum"), "∂t2/∂p = sign(p - q);  ∂t2/∂q = -sign(p - q)"),
+        (F.huber_loss(p, q, delta=0.5), "∂t2/∂p = clip(p - q, -0.5, 0.5)/3;  ∂t2/∂q = -clip(p - q, -0.5, 0.5)/3"),
+        (F.binary_cross_entropy_with_logits(p, q, reduction="sum"), "∂t2/∂p = (sigmoid(p) - q);  ∂t2/∂q = -p"),
+        (F.hinge_loss(p, s, reduction="sum"), "∂t2/∂p = -s·[s·p < 1];  ∂t2/∂s = -p·[s·p < 1]"),
+        (F.cross_entropy(z, t), "∂t2/∂z = (softmax(z) - onehot)/2;  ∂t2/∂t = 0 (class indices)"),
+        (
+            F.cross_entropy(z, t, reduction="sum", label_smoothing=0.1),
+            "∂t2/∂z = (softmax(z) - ((1 - 0.1)·onehot + 0.1/3));  ∂t2/∂t = 0 (class indices)",
+        ),
+        (p.var(), "∂t1/∂p = 2·(p - mean)/3"),
+        (p.var(ddof=1), "∂t1/∂p = 2·(p - mean)/(3 - 1)"),
+        (p.std(ddof=1), "∂t1/∂p = (p - mean)/((3 - 1)·t1)"),
+        (p.clip(low=1.5), "∂t1/∂p = [1.5 <= p <= ∞]"),
+        (F.hardtanh(p, 0.0, 6.0), "∂t1/∂p = [0 < p < 6]"),
+        (F.leaky_relu(p, 0.2), "∂t1/∂p = 1 if p > 0 else 0.2"),
+        (F.elu(p, alpha=0.5), "∂t1/∂p = 1 if p > 0 else 0.5·exp(p)"),
+        (linalg.norm(p), "∂t1/∂p = p/t1"),
+        (linalg.norm(p, p=1), "∂t1/∂p = sign(p)"),
+        (F.gelu(p), "∂t1/∂p = P(p) + p·P'(p), P = Phi, the normal CDF"),
+    ]
+    for out, rule in cases:
+        assert _rule(out) == rule
+
+
+def test_the_value_on_a_folded_edge_is_what_its_rule_says():
+    """A sum-reduced mse_loss: the edge reads 2·(p - q) and shows 2·(p - q), not divided by n."""
+    from tinygrad_edu.nn import functional as F
+
+    p = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="p")
+    loss = F.mse_loss(p, Tensor([0.0, 2.0, 5.0], name="q"), reduction="sum")
+    src = viz.draw_graph(loss, highlight=p).source.replace("\\n", " ")
+    assert "∂t2/∂p = 2·(p - q) = [2, 0, -4]" in src

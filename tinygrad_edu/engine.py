@@ -243,16 +243,38 @@ class Composite:
     how it reads as typed (`{a}.softmax()`), its derivative per operand in the letters a, b and
     out, and its tensor operands. `viz` draws the primitives between them as one node."""
 
-    __slots__ = ("name", "typed", "derivatives", "inputs")
+    __slots__ = ("name", "typed", "derivatives", "inputs", "call")
 
-    def __init__(self, name: str, typed: str, derivatives: tuple[str, ...], inputs: tuple[Tensor, ...]) -> None:
+    def __init__(
+        self,
+        name: str,
+        typed: str,
+        derivatives: tuple[str, ...],
+        inputs: tuple[Tensor, ...],
+        call: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None,
+    ) -> None:
         self.name, self.typed, self.derivatives, self.inputs = name, typed, derivatives, inputs
+        self.call = call  # (function, args, kwargs): read only when a picture asks for `options`
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The arguments the op was called with that are not tensors, by parameter name,
+        defaults included: {'reduction': 'sum'} for mse_loss(p, t, reduction='sum')."""
+        if self.call is None:
+            return {}
+        import inspect
+
+        fn, args, kwargs = self.call
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return {k: v for k, v in bound.arguments.items() if not isinstance(v, _t.Tensor)}
 
 
 def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
     """Mark a function composed of primitives as one operation for the pictures: the tensor
-    it returns gets `_composite` (see Composite). The numbers and the graph are unchanged; the
-    cost is one attribute write per call, only for composed ops."""
+    it returns gets `_composite` (see Composite). The derivatives may name the call's other
+    arguments (`{delta}`, `{/n}`: see viz._names.option_slots). The numbers and the graph are
+    unchanged; the cost is one attribute write per call, only for composed ops."""
 
     def mark(fn: F) -> F:
         name = fn.__name__
@@ -268,7 +290,7 @@ def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
                     if isinstance(x, _t.Tensor)
                 ]
                 if operands and all(x is not out for x in operands):
-                    out._composite = Composite(name, typed, derivatives, tuple(operands))
+                    out._composite = Composite(name, typed, derivatives, tuple(operands), (fn, args, kwargs))
             return out
 
         return run  # type: ignore[return-value]

@@ -30,7 +30,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     return Einsum.apply(*tensors, equation=equation)
 
 
-@engine.composite("{a}.norm()", "{a}/{out} (p = 2)")
+@engine.composite("{a}.norm()", "{norm'}")
 def norm(t: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
     """The vector p-norm over `dim` (all elements by default) for p = 1, 2 or inf; 'fro' is the
     2-norm of all entries (the Frobenius norm of a matrix). The gradient of the 2-norm at 0 is

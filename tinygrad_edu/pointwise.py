@@ -80,19 +80,19 @@ def erf(a: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------- activations
-@engine.composite("leaky_relu({a})", "1 if {a} > 0 else slope")
+@engine.composite("leaky_relu({a})", "1 if {a} > 0 else {negative_slope}")
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a if a > 0 else negative_slope * a; derivative 1 or negative_slope (negative_slope at 0)."""
     return where(a > 0, a, a * negative_slope)
 
 
-@engine.composite("elu({a})", "1 if {a} > 0 else alpha·exp({a})")
+@engine.composite("elu({a})", "1 if {a} > 0 else {alpha}·exp({a})")
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
     """a if a > 0 else alpha (exp(a) - 1); derivative 1 or alpha exp(a)."""
     return where(a > 0, a, expm1(a.clip(high=0.0)) * alpha)
 
 
-@engine.composite("gelu({a})", "Phi({a}) + {a}·phi({a})")
+@engine.composite("gelu({a})", "P({a}) + {a}·P'({a}), {P}")
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     """a Phi(a), Phi the standard normal CDF = (1 + erf(a / sqrt 2)) / 2; with approximate='tanh',
     Phi(a) ~ (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))) / 2 (PyTorch's two forms)."""
@@ -110,7 +110,7 @@ def silu(a: Tensor) -> Tensor:
     return a * a.sigmoid()
 
 
-@engine.composite("softplus({a})", "sigmoid(beta·{a})")
+@engine.composite("softplus({a})", "sigmoid({beta}·{a}), 1 where {beta}·{a} > {threshold}")
 def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta a)) / beta, and a itself where beta a > threshold (PyTorch's rule);
     derivative sigmoid(beta a), or 1 above the threshold."""
@@ -120,7 +120,7 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return where(z > threshold, a, stable * (1.0 / beta))
 
 
-@engine.composite("hardtanh({a})", "[low < {a} < high]")
+@engine.composite("hardtanh({a})", "[{min_val} < {a} < {max_val}]")
 def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """a clamped to [min_val, max_val]; derivative 1 strictly inside, 0 outside and at the ends
     (PyTorch's convention; `clip` keeps the gradient at the ends)."""

@@ -495,7 +495,7 @@ class Tensor(TensorMethods, InPlaceMethods):
     def relu(self) -> Tensor:
         return ops.Relu.apply(self)
 
-    @engine.composite("{a}.clip()", "[low <= {a} <= high]")
+    @engine.composite("{a}.clip()", "[{low} <= {a} <= {high}]")
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
         """min(max(x, low), high); the gradient is 1 inside [low, high] (ends included), else 0."""
         out = self
@@ -562,7 +562,7 @@ class Tensor(TensorMethods, InPlaceMethods):
             raise ValueError("min: the tensor is empty; there is no minimum of zero elements.")
         return -(-self).max(self._axes(axis, dim, "min"), self._keep(keepdims, keepdim))
 
-    @engine.composite("{a}.var()", "2·({a} - mean)/{n}")
+    @engine.composite("{a}.var()", "2·({a} - mean)/{dof}")
     def var(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:
@@ -572,7 +572,7 @@ class Tensor(TensorMethods, InPlaceMethods):
         centered = self - self.mean(axes, keepdims=True)
         return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) / float(n - ddof)
 
-    @engine.composite("{a}.std()", "({a} - mean)/({n}·{out})")
+    @engine.composite("{a}.std()", "({a} - mean)/({dof}·{out})")
     def std(
         self, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None, keepdim: bool | None = None
     ) -> Tensor:

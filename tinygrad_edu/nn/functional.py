@@ -107,7 +107,7 @@ def _check_reduction(fn: str, reduction: str) -> None:
         raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-@engine.composite("mse_loss({a}, {b})", "2·({a} - {b})/{n}", "-2·({a} - {b})/{n}")
+@engine.composite("mse_loss({a}, {b})", "2·({a} - {b}){/n}", "-2·({a} - {b}){/n}")
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error: mean_i (pred_i - target_i)^2  ('sum': the sum, 'none': elementwise).
 
@@ -155,7 +155,7 @@ def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
     return t
 
 
-@engine.composite("cross_entropy({a}, targets)", "(softmax({a}) - onehot)/{n}")
+@engine.composite("cross_entropy({a}, targets)", "(softmax({a}) - {target}){/rows}", "0 (class indices)")
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy: loss_i = -log softmax(logits_i)[t_i] = logsumexp(logits_i) - logits_i[t_i].
 
@@ -184,7 +184,7 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_s
     return _reduce("cross_entropy", loss, reduction)
 
 
-@engine.composite("l1_loss({a}, {b})", "sign({a} - {b})/{n}", "-sign({a} - {b})/{n}")
+@engine.composite("l1_loss({a}, {b})", "sign({a} - {b}){/n}", "-sign({a} - {b}){/n}")
 def l1_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean absolute error: mean_i |pred_i - target_i|; d/d pred_i = sign(pred_i - target_i) / N."""
     _check_reduction("l1_loss", reduction)
@@ -193,7 +193,9 @@ def l1_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce("l1_loss", (pred - target).abs(), reduction)
 
 
-@engine.composite("huber_loss({a}, {b})", "clip({a} - {b}, -delta, delta)/{n}", "-clip({a} - {b}, -delta, delta)/{n}")
+@engine.composite(
+    "huber_loss({a}, {b})", "clip({a} - {b}, -{delta}, {delta}){/n}", "-clip({a} - {b}, -{delta}, {delta}){/n}"
+)
 def huber_loss(pred: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = pred - target: quadratic near
     0, linear (gradient +-delta) beyond delta."""
@@ -207,7 +209,7 @@ def huber_loss(pred: Tensor, target: Any, reduction: str = "mean", delta: float 
     return _reduce("huber_loss", where(small, d * d * 0.5, (d.abs() - 0.5 * delta) * delta), reduction)
 
 
-@engine.composite("bce_with_logits({a}, {b})", "(sigmoid({a}) - {b})/{n}", "-{a}/{n}")
+@engine.composite("bce_with_logits({a}, {b})", "(sigmoid({a}) - {b}){/n}", "-{a}{/n}")
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """loss = -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], in the stable form
     max(x, 0) - x y + log(1 + exp(-|x|)).
@@ -225,7 +227,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: st
     return _reduce(fn, loss, reduction)
 
 
-@engine.composite("hinge_loss({a}, {b})", "-{b}·[{b}·{a} < 1]/{n}", "-{a}·[{b}·{a} < 1]/{n}")
+@engine.composite("hinge_loss({a}, {b})", "-{b}·[{b}·{a} < 1]{/n}", "-{a}·[{b}·{a} < 1]{/n}")
 def hinge_loss(scores: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """mean_i max(0, 1 - y_i s_i) for 1-D scores s and labels y in {-1, +1}.
 

@@ -85,7 +85,7 @@ DERIVATIVES: dict[str, tuple[str, ...]] = {
     "Cast": ("G cast back",),
 }
 
-_SLOT = re.compile(r"\{(\w+|\*)\}")
+_SLOT = re.compile(r"\{(\w+'?|\*|/\w+)\}")
 
 
 def fill(template: str, names: Mapping[str, str]) -> str:
@@ -134,6 +134,51 @@ def reduced_axes(before: tuple[int, ...], after: tuple[int, ...], axis: Any = No
     return words + (", keepdims=True" if keepdims else "")
 
 
+def option_slots(options: Mapping[str, Any], n: int | None, shape: tuple[int, ...] = ()) -> dict[str, str]:
+    """The slots a composed op's rule may use besides its operands, from the arguments it was
+    called with (`options`), `n` (the elements its output takes from the operand) and the
+    operand's `shape`:
+    - every argument by name, as its value: `{delta}` -> `1`, `{negative_slope}` -> `0.01`;
+      an unset bound (`{low}`, `{high}` of clip) is -∞ or ∞;
+    - `{/n}`: `/n` when the op averages its terms (reduction='mean'), nothing for 'sum' and
+      'none'; `{/rows}` the same over the rows of a 2-D operand (cross_entropy's examples);
+    - `{dof}`: what a variance divides by, `n` or `(n - correction)`;
+    - `{target}`: cross_entropy's target row, `onehot` or its label-smoothed form;
+    - `{norm'}`: the p-norm's derivative for the p used (2, 1 or inf)."""
+    slots: dict[str, str] = {}
+    for key, value in options.items():
+        if value is None and key in ("low", "min_val"):
+            slots[key] = "-∞"
+        elif value is None and key in ("high", "max_val"):
+            slots[key] = "∞"
+        elif isinstance(value, (bool, int, float, np.number)):
+            slots[key] = num(value)
+        elif isinstance(value, str):
+            slots[key] = value
+    mean = options.get("reduction", "mean") == "mean"
+    count = n if n is not None else 1
+    rows = shape[0] if len(shape) == 2 else 1
+    slots["/n"] = f"/{count}" if mean and count != 1 else ""
+    slots["/rows"] = f"/{rows}" if mean and rows != 1 else ""
+    c = options.get("correction", options.get("ddof", 0)) or 0
+    slots["dof"] = f"({count} - {num(c)})" if c else str(count)
+    smoothing = float(options.get("label_smoothing", 0.0) or 0.0)
+    classes = shape[-1] if shape else 1
+    slots["target"] = f"((1 - {num(smoothing)})·onehot + {num(smoothing)}/{classes})" if smoothing else "onehot"
+    p = options.get("p", 2)
+    if p in (1, 1.0):
+        slots["norm'"] = "sign({a})"
+    elif p in (np.inf, "inf"):
+        slots["norm'"] = "sign({a})·[|{a}| = {out}] / ties"
+    else:
+        slots["norm'"] = "{a}/{out}"
+    if options.get("approximate") == "tanh":
+        slots["P"] = "P = (1 + tanh(√(2/π)·({a} + 0.044715·{a}³)))/2"
+    else:
+        slots["P"] = "P = Phi, the normal CDF"
+    return slots
+
+
 def derivative(
     op: str,
     i: int,
@@ -142,10 +187,14 @@ def derivative(
     rules: Sequence[str] = (),
     constant: Any = None,
     n: int | None = None,
+    options: Mapping[str, Any] | None = None,
+    shape: tuple[int, ...] = (),
 ) -> str:
     """The local derivative of `out` with respect to operand `i`, in the learner's names, as
     `∂t3/∂x = y` or (a vector-Jacobian product) `∂t3/∂W: G ↦ Xᵀ·G`. `constant` is the
-    exponent's value for a power with a constant exponent. Just `∂t3/∂x` when no rule is known."""
+    exponent's value for a power with a constant exponent; `options` are the arguments a
+    composed op was called with and `shape` the operand's shape (see `option_slots`). Just
+    `∂t3/∂x` when no rule is known."""
     rules = tuple(rules) or DERIVATIVES.get(op, ())
     if len(rules) == 1 and len(labels) > 1 and op not in DERIVATIVES:
         rule = rules[0]  # one rule for every operand (l2_penalty(p, q): 2·p, 2·q)
@@ -153,6 +202,8 @@ def derivative(
     else:
         rule = rules[i] if i < len(rules) else ""
         names = operand_names(labels, out, n)
+    if options is not None:
+        rule = fill(rule, option_slots(options, n, shape))  # may bring in {a} and {out}
     if op == "Pow" and i == 0 and constant is not None:
         k = float(constant)
         rule = "{a}" if k == 1 else f"{num(k)}·{{a}}" if k == 2 else f"{num(k)}·{{a}}^{num(k - 1)}"

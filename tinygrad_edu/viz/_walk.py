@@ -113,7 +113,8 @@ class OpNode:
         if self.title == "Pow" and self.inputs[1].inline:
             constant = self.inputs[1].tensor.data.reshape(()).item()
         rules = group.derivatives if group else ()
-        return _names.derivative(self.title, i, labels, self.output.title, rules, constant, n)
+        options = group.options if group else None
+        return _names.derivative(self.title, i, labels, self.output.title, rules, constant, n, options, inp.shape)
 
     @property
     def rule(self) -> str:
