@@ -83,3 +83,33 @@ def test_gallery_stepper_steps(browser, gallery):
         page.click(".tge-next")
         assert page.locator(".tge-frame.tge-on .tge-caption").inner_text().startswith(f"Step {k} of 4")
     assert br.small_labels(browser, page) == [] and br.horizontal_overflow(page) == 0
+
+
+@pytest.mark.parametrize("width", [880, 688])
+def test_graphs_over_many_inputs_stay_legible_in_the_docs_column(browser, width):
+    """One op over 20 inputs (cat, stack) and sums of 20 named leaves: no rank so wide that the
+    picture, scaled down to the column, shrinks its labels under 9 px (688 px: the docs site's
+    column in a 1280 px window)."""
+    import shutil
+
+    import tinygrad_edu as tge
+    from tinygrad_edu import Tensor, viz
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` not installed")
+    xs = [Tensor([float(i)], requires_grad=True, name=f"x{i}") for i in range(20)]
+    chain = xs[0]
+    for x in xs[1:]:
+        chain = chain + x
+    graphs = {
+        "cat": tge.cat(xs).sum(),
+        "stack": tge.stack(xs).sum(),
+        "chain": chain,
+        "squares": sum((x * x for x in xs), Tensor(0.0)),
+    }
+    svgs = {name: viz.draw_graph(out).pipe(format="svg") for name, out in graphs.items()}
+    page = br.page_with(browser, br.docs_column(svgs, width=width), width=width)
+    labels = br.inline_labels(page)
+    assert {label.where for label in labels} == set(svgs)
+    small = [(label.where, label.text, round(label.px, 1)) for label in labels if label.px < br.MIN_LABEL_PX]
+    assert small == []

@@ -364,3 +364,35 @@ def test_the_value_on_a_folded_edge_is_what_its_rule_says():
     loss = F.mse_loss(p, Tensor([0.0, 2.0, 5.0], name="q"), reduction="sum")
     src = viz.draw_graph(loss, highlight=p).source.replace("\\n", " ")
     assert "∂t2/∂p = 2·(p - q) = [2, 0, -4]" in src
+
+
+def test_an_op_over_many_inputs_folds_the_middle_ones_into_one_box():
+    import tinygrad_edu as tge
+
+    xs = [Tensor([float(i)], requires_grad=True, name=f"x{i}") for i in range(20)]
+    loss = tge.cat(xs).sum()
+    loss.name = "loss"
+    src = viz.draw_graph(loss).source
+    shown = [f"x{i}" for i in range(20) if f'label="x{i}\\n' in src]
+    assert shown == ["x0", "x1", "x2", "x3", "x19"]
+    assert "... 15 more inputs\\nx4 ... x18" in src and "style=dashed" in src
+    assert "t20 = cat(x0, x1, x2, x3, …, x19)" in src
+    # on request every input shows; a highlighted input is never folded and its edge is labelled
+    assert all(f'label="x{i}\\n' in viz.draw_graph(loss, max_inputs=None).source for i in range(20))
+    lit = viz.draw_graph(loss, highlight=xs[7]).source
+    assert 'label="x7\\n' in lit and "... 14 more inputs" in lit and "∂t20/∂x7: G ↦ G's slice" in lit
+    # stacked inputs made by ops fold with what only they lead to, and say how many boxes that is
+    stacked = viz.draw_graph(tge.stack(xs).sum()).source
+    assert re.search(r"\.\.\. \d+ more inputs\\n\S+ \.\.\. \S+\\n\(\d+ boxes\)", stacked)
+    loss.backward()
+    assert [float(x.grad) for x in xs] == [1.0] * 20  # the numbers do not change
+
+
+def test_a_long_chain_runs_straight_down():
+    """x0 + x1 + ... + x19: the chain's own edges are weighted, so dot does not draw a staircase."""
+    xs = [Tensor(float(i), requires_grad=True, name=f"x{i}") for i in range(20)]
+    s = xs[0]
+    for x in xs[1:]:
+        s = s + x
+    src = viz.draw_graph(s).source
+    assert src.count("weight=4") == 18  # t2 -> t4 -> ... -> the output

@@ -96,7 +96,8 @@ def fill(template: str, names: Mapping[str, str]) -> str:
 
 def operand_names(labels: Sequence[str], out: str, n: int | None = None) -> dict[str, str]:
     """The slot names for an op with operands `labels` and result `out`."""
-    names = {"out": out, "*": ", ".join(labels)}
+    many = list(labels) if len(labels) <= 6 else [*labels[:4], "…", labels[-1]]  # cat(x0, x1, x2, x3, …, x19)
+    names = {"out": out, "*": ", ".join(many)}
     names.update(zip("abcdefgh", labels))
     if n is not None:
         names["n"] = str(n)
@@ -127,7 +128,7 @@ def reduced_axes(before: tuple[int, ...], after: tuple[int, ...], axis: Any = No
                     j += 1
             axis = tuple(i for i in range(len(before)) if i not in kept)
             keepdims = False
-    axis = tuple(axis)
+    axis = (int(axis),) if isinstance(axis, (int, np.integer)) else tuple(axis)
     if not keepdims and len(axis) == len(before):
         return ""
     words = f"axis={axis[0]}" if len(axis) == 1 else f"axis={axis}"
@@ -199,6 +200,9 @@ def derivative(
     if len(rules) == 1 and len(labels) > 1 and op not in DERIVATIVES:
         rule = rules[0]  # one rule for every operand (l2_penalty(p, q): 2·p, 2·q)
         names = operand_names([labels[i]], out, n)
+    elif op == "Cat":
+        rule = rules[0]  # every operand gets its slice
+        names = operand_names(labels, out, n)
     else:
         rule = rules[i] if i < len(rules) else ""
         names = operand_names(labels, out, n)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _deps
+from ._layout import Folded, fold_fan_in, sizes, spine
 from ._names import DERIVATIVES, brief, num, shape_str, summary, wrap
 from ._walk import Graph, OpNode, TensorNode, doc_line, inputs_of, local_vjp, walk
 
@@ -147,6 +148,7 @@ def draw_graph(
     max_nodes: int | None = 80,
     legend: bool = True,
     expand: bool = False,
+    max_inputs: int | None = 6,
     _overlay: Overlay | None = None,
 ) -> graphviz.Digraph:
     """Draw everything that produced `t` as a graphviz.Digraph.
@@ -167,6 +169,9 @@ def draw_graph(
     max_depth, max_nodes: show at most this many ops from the output / boxes in total; the
         rest is collapsed into a dashed box that says how many it hides.
     legend: a caption saying what the colours mean.
+    max_inputs: an op over more inputs than this (`cat` of 20 tensors) shows its first and
+        last few, and one dashed box that counts the rest, so no rank is wider than the page;
+        inputs on the highlighted path always show. None shows every input.
 
     In Jupyter the result displays inline; `.render(path, format='svg')` or
     `.pipe(format='png')` save it (they need the Graphviz program `dot`).
@@ -174,12 +179,19 @@ def draw_graph(
     ov = _overlay or Overlay()
     g = walk(t, max_depth=max_depth, max_nodes=max_nodes, expand=expand)
     on_path = path_from(g, highlight) if highlight is not None else set()
+    ops = {op.output.id: op for op in g.ops}
+    labels = {
+        tn.id: tensor_lines(tn, ops.get(tn.id), show_data, show_grad, ov.grads) + ov.notes.get(tn.id, [])
+        for tn in g.tensors
+    }
+    fold = fold_fan_in(g, max_inputs, on_path, lambda tn: box_width(labels[tn.id]))
     dot = _deps.new_digraph(name="graph")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize=FONT, nodesep="0.25", ranksep="0.3", pad="0.1")
     dot.attr("node", fontname="Helvetica", fontsize=FONT, margin="0.1,0.04", height="0.3")
     dot.attr("edge", fontname="Helvetica", fontsize=FONT, arrowsize="0.6")
-    ops = {op.output.id: op for op in g.ops}
     for tn in g.tensors:
+        if tn.id in fold.hidden:
+            continue
         kind = "output" if tn is g.output else tn.kind
         op = ops.get(tn.id)
         attrs = {
@@ -196,13 +208,18 @@ def draw_graph(
             attrs.update(color=COLORS["path"], penwidth="2.5")
         if tn.id in ov.focus:
             attrs.update(color=COLORS["focus"], penwidth="3")
-        lines = tensor_lines(tn, op, show_data, show_grad, ov.grads) + ov.notes.get(tn.id, [])
-        dot.node(tn.id, _label(lines), **attrs)
+        if tn.id in fold.boxes:
+            attrs["ordering"] = "in"  # the folded box sits between the inputs it stands for
+        dot.node(tn.id, _label(labels[tn.id]), **attrs)
     for tid, hidden in g.collapsed.items():
+        if tid in fold.hidden:
+            continue
         dot.node(f"{tid}_more", _label([f"... {hidden} more"]), shape="box", style="dashed")
         dot.edge(f"{tid}_more", tid, style="dashed")
+    size = sizes(g)
     for op in g.ops:
-        _draw_edges(dot, op, on_path, ov)
+        if op.output.id not in fold.hidden:
+            _draw_edges(dot, op, on_path, ov, fold, spine(op, size))
     caption = list(ov.caption_lines)
     if highlight is not None:
         name = g.nodes[id(highlight)].title if id(highlight) in g.nodes else "the highlighted tensor"
@@ -219,6 +236,11 @@ def draw_graph(
     return dot
 
 
+def box_width(lines: list[str]) -> float:
+    """About how wide a box with these lines is drawn, in points, spacing included."""
+    return 0.56 * float(FONT) * max((len(line) for line in lines), default=1) + 32.0
+
+
 def legend_text(ov: Overlay, folded: bool) -> str:
     """What the colours mean, as one caption line."""
     words = ["gold: parameter", "grey: data", "blue: computed", "green: output"]
@@ -228,16 +250,25 @@ def legend_text(ov: Overlay, folded: bool) -> str:
     return " · ".join(words)
 
 
-def _draw_edges(dot: graphviz.Digraph, op: OpNode, on_path: set[int], ov: Overlay) -> None:
+def _draw_edges(
+    dot: graphviz.Digraph, op: OpNode, on_path: set[int], ov: Overlay, fold: Folded, main: str | None
+) -> None:
+    """The arrows into `op`'s output: the chain's own input weighted so the chain runs straight,
+    the folded inputs as one dashed box, the highlighted or current edges with their rule."""
     hot = id(op.output.tensor) in on_path
     focus = op.output.id in ov.focus
     values: list[np.ndarray | None] = []
     if hot or focus:
         values = local_derivatives(op)
+    folded = fold.boxes.get(op.output.id, [])
     for i, inp in enumerate(op.inputs):
         if inp.inline:
             continue
-        eattrs: dict[str, str] = {}
+        if folded and inp is folded[0]:
+            _folded_box(dot, op, folded, fold.behind[op.output.id])
+        if inp.id in fold.hidden:
+            continue
+        eattrs: dict[str, str] = {"weight": "4"} if inp.id == main else {}
         lit = (hot and id(inp.tensor) in on_path) or (focus and inp.tensor.requires_grad)
         if lit:
             colour = COLORS["path"] if hot else COLORS["focus"]
@@ -248,6 +279,18 @@ def _draw_edges(dot: graphviz.Digraph, op: OpNode, on_path: set[int], ov: Overla
                 words += f" = {brief(value)}"
             eattrs["label"] = _label(wrap(words, 28))
         dot.edge(inp.id, op.output.id, **eattrs)
+
+
+def _folded_box(dot: graphviz.Digraph, op: OpNode, folded: list[TensorNode], behind: int) -> None:
+    """One dashed box for the inputs `fold_fan_in` left out, and its arrow."""
+    box = f"{op.output.id}_inputs"
+    lines = [f"... {len(folded)} more inputs", f"{folded[0].title} ... {folded[-1].title}"]
+    if behind > len(folded):
+        lines.append(f"({behind} boxes)")
+    names = ", ".join(x.title for x in folded)
+    tip = f"{op.output.title} = {op.typed}: draw_graph(..., max_inputs=None) shows {names}"
+    dot.node(box, _label(lines), shape="box", style="dashed", tooltip=escape(tip))
+    dot.edge(box, op.output.id, style="dashed")
 
 
 def _says(words: str, value: np.ndarray) -> bool:
