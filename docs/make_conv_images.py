@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 
 from tinygrad_edu import Tensor  # noqa: E402
 from tinygrad_edu.nn import functional as F  # noqa: E402
+from tinygrad_edu.viz.plots import FONT, new_figure, save  # noqa: E402
 
 IMAGES = Path(__file__).resolve().parent / "images"
 
@@ -29,11 +30,11 @@ def _grid(ax: plt.Axes, values: np.ndarray, title: str, cmap: str, pad: int = 0)
     limit = max(float(np.abs(values).max()), 1.0)
     ax.imshow(values, cmap=cmap, vmin=-2 * limit, vmax=2 * limit)  # pale colours: the numbers stay legible
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=FONT)
     if pad:
         n = values.shape[0]
         ax.add_patch(plt.Rectangle((pad - 0.5, pad - 0.5), n - 2 * pad, n - 2 * pad, fill=False, lw=1.5))
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=FONT)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -55,7 +56,8 @@ def main(out_dir: str | Path = IMAGES) -> Path:
     assert np.array_equal(x.grad.data, F.conv2d(padded, turned).data)  # type: ignore[union-attr]
     assert np.array_equal(w.grad.data, F.conv2d(x.detach(), G).data)  # type: ignore[union-attr]
 
-    fig, axes = plt.subplots(3, 5, figsize=(9.5, 6.4), gridspec_kw={"width_ratios": [5, 1, 3.2, 1, 5]})
+    fig = new_figure((9.5, 6.6))
+    axes = fig.subplots(3, 5, gridspec_kw={"width_ratios": [5, 1, 3.2, 1, 5]})
     rows = [
         ("forward", x.data, "input x", w.data, "kernel w", out.data, "output = x * w"),
         ("input's gradient", padded.data, "G padded by k - 1", turned.data, "w turned 180 degrees",
@@ -69,12 +71,11 @@ def main(out_dir: str | Path = IMAGES) -> Path:
         _grid(axes[r, 2], b[0, 0], tb, "PiYG")
         _symbol(axes[r, 3], "=")
         _grid(axes[r, 4], c[0, 0], tc, "coolwarm")
-        axes[r, 0].set_ylabel(label, fontsize=10)
-    fig.suptitle("A convolution's backward pass is two convolutions (* is conv2d: slide and sum)", fontsize=11)
-    fig.tight_layout()
+        axes[r, 0].set_ylabel(label, fontsize=FONT + 1)
+    fig.suptitle("A convolution's backward pass is two convolutions (* is conv2d: slide and sum)")
     out_path = Path(out_dir) / "conv_backward.png"
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=100)
+    save(fig, out_path)
     plt.close(fig)
     return out_path
 

@@ -151,29 +151,40 @@ def main() -> None:
             print(f"  time grows like n^{slope:.2f} for {name} over the last three sizes")
 
     if args.out is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        args.out.mkdir(parents=True, exist_ok=True)
-        fig, ax = plt.subplots(figsize=(6.4, 4.4))
-        for name, k, style in (
-            ("normal eq. (solve)", 1, "o-"),
-            ("normal eq. (lstsq)", 2, "s-"),
-            ("GD, exact line search (NumPy)", 3, "^-"),
-            ("GD via tinygrad_edu", 4, "v--"),
-        ):
-            ax.loglog(n_arr, [1e3 * r[k] for r in rows], style, label=name)
-        ax.set_xlabel("number of features n (m = 4n rows)")
-        ax.set_ylabel("time (ms)")
-        ax.set_title(f"normal equation vs gradient descent (to {RTOL:g} relative gradient)")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = args.out / "normal_vs_gd.png"
-        fig.savefig(path, dpi=100)
+        path = plot(rows, args.out / "normal_vs_gd.png")
         print(f"\nsaved {path}")
+
+
+def plot(rows: list[tuple[int, float, float, float, float]], path: Path) -> Path:
+    """Time against n on log-log axes, one line per method (rows: n and the four times in
+    seconds, NaN where not measured), drawn like the library's plots; returns the path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tinygrad_edu.viz.plots import new_figure, save
+
+    fig = new_figure((5.6, 5.2))
+    ax = fig.subplots()
+    n = np.array([r[0] for r in rows], dtype=np.float64)
+    for name, k, style, colour in (
+        ("normal equation: solve", 1, "o-", "#1f77b4"),
+        ("normal equation: lstsq (SVD)", 2, "s-", "#2ca02c"),
+        ("gradient descent, exact steps (NumPy)", 3, "^-", "#ff7f0e"),
+        ("the same descent through tinygrad_edu", 4, "v--", "#d62728"),
+    ):
+        ax.loglog(n, [1e3 * r[k] for r in rows], style, color=colour, markersize=5, label=name)
+    ax.set_xlabel("features n (rows m = 4n)")
+    ax.set_ylabel("time (ms, best of 3)")
+    ax.set_title(f"the normal equation against gradient descent\n(stopped at ||g|| <= {RTOL:g} ||g_0||)")
+    ax.grid(True, which="both", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=1, frameon=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(fig, path)
+    plt.close(fig)
+    return path
 
 
 if __name__ == "__main__":

@@ -95,28 +95,30 @@ def save_filters(model: nn.Module, images: np.ndarray, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from tinygrad_edu.viz.plots import new_figure, save
+
     conv = model[0]
     weights = conv.weight.data[:, 0]
     with no_grad():
         maps = model[1](conv(Tensor(images[:1]))).data[0]
-    fig, axes = plt.subplots(2, 9, figsize=(10, 2.9))
+    fig = new_figure((10, 2.9))  # the library's plot style: text of at least 10 pt
+    axes = fig.subplots(2, 9)
     limit = np.abs(weights).max()
     axes[0, 0].imshow(images[0, 0], cmap="gray_r")
-    axes[0, 0].set_title("input", fontsize=9)
+    axes[0, 0].set_title("input")
     axes[1, 0].axis("off")
     for i in range(8):
         axes[0, i + 1].imshow(weights[i], cmap="RdBu_r", vmin=-limit, vmax=limit)
-        axes[0, i + 1].set_title(f"filter {i}", fontsize=9)
+        axes[0, i + 1].set_title(f"filter {i}")
         axes[1, i + 1].imshow(maps[i], cmap="viridis")
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
-    axes[0, 1].set_ylabel("3x3 weights", fontsize=9)
-    axes[1, 1].set_ylabel("relu(conv)", fontsize=9)
-    fig.suptitle("First-layer filters of the digits CNN (red positive, blue negative) and their responses", fontsize=10)
-    fig.tight_layout()
+    axes[0, 1].set_ylabel("3x3 weights")
+    axes[1, 1].set_ylabel("relu(conv)")
+    fig.suptitle("First-layer filters of the digits CNN (red positive, blue negative) and their responses")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    save(fig, path)
     plt.close(fig)
     print(f"saved {path}")
 

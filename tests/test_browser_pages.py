@@ -113,3 +113,59 @@ def test_graphs_over_many_inputs_stay_legible_in_the_docs_column(browser, width)
     assert {label.where for label in labels} == set(svgs)
     small = [(label.where, label.text, round(label.px, 1)) for label in labels if label.px < br.MIN_LABEL_PX]
     assert small == []
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The documentation site, built as `mkdocs build --strict` builds it."""
+    pytest.importorskip("mkdocs")
+    pytest.importorskip("material")
+    import os
+
+    out = tmp_path_factory.mktemp("site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+PICTURE_PAGES = ["index.html", "gallery/index.html", "verifying-gradients/index.html",
+                 "normal-equation-vs-gd/index.html", "api/nn/index.html"]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_docs_pictures_are_legible_on_a_laptop_and_a_phone(browser, site, width):
+    """Every picture of the docs opens full size from a link, and is shown no smaller than
+    its smallest text stays 9 px tall: a PNG wider than a phone scrolls sideways inside its
+    link (the page does not), an SVG's labels are measured as drawn."""
+    for name in PICTURE_PAGES:
+        page = br.open_page(browser, site / name, width=width)
+        shown = page.evaluate("""[...document.querySelectorAll('article img')].map(i => [
+            i.getAttribute('src'), i.closest('a') ? i.closest('a').getAttribute('href') : null,
+            i.dataset.minTextPx || null, i.getBoundingClientRect().width / i.naturalWidth])""")
+        assert shown, f"{name} shows no picture"
+        for src, href, text_px, scale in shown:
+            assert href == src, f"{name}: {src} does not open full size"
+            if src.endswith(".png"):
+                assert text_px is not None, f"{name}: {src} does not say how small its text is"
+                assert float(text_px) * scale >= br.MIN_LABEL_PX - 1e-6, f"{name}: {src} text at {width} px"
+        assert br.broken_images(page) == []
+        assert br.horizontal_overflow(page) == 0, f"{name} scrolls sideways at {width} px"
+        small = [(x.where, x.text, round(x.px, 1)) for x in br.small_labels(browser, page)]
+        assert small == [], name
+        page.close()
+
+
+def test_every_docs_png_records_its_smallest_text():
+    from PIL import Image
+
+    for path in sorted((ROOT / "docs" / "images").glob("*.png")):
+        with Image.open(path) as image:
+            pt = float(image.text["smallest text pt"])  # type: ignore[attr-defined]
+            dpi = image.info["dpi"][0]
+        assert pt * dpi / 72 >= 13, f"{path.name}: its smallest text is {pt} pt at {dpi:.0f} dpi"

@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("graphviz")
@@ -66,3 +67,26 @@ def test_gallery_code_blocks_run(capsys):
 
     plt.close("all")
     assert "W.grad is now [10, 24]" in capsys.readouterr().out
+
+
+def test_the_timing_picture_is_drawn_from_the_run_its_page_reports(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_timing_image", DOCS / "make_timing_image.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.rows_of(module.PAGE.read_text(encoding="utf-8"))
+    assert [r[0] for r in rows] == [50, 100, 200, 400, 800, 1200, 1600, 2000, 2400]
+    assert rows[0][1] == pytest.approx(0.06e-3) and np.isnan(rows[-1][4])  # solve at n = 50; no library run
+    path = module.main(tmp_path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_convolution_picture_checks_its_own_numbers(tmp_path):
+    from PIL import Image
+
+    spec = importlib.util.spec_from_file_location("make_conv_images", DOCS / "make_conv_images.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # main() asserts the two convolutions equal backward's gradients
+    with Image.open(module.main(tmp_path)) as image:
+        assert float(image.text["smallest text pt"]) >= 10

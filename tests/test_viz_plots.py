@@ -262,3 +262,21 @@ def test_line_search_uses_recorded_trials_and_marks_a_fixed_step():
     ax = viz.plot_line_search(sgd, step=0, f=f).axes[0]
     taken = next(ln for ln in ax.lines if ln.get_label().startswith("step taken"))
     assert taken.get_xdata()[0] == 0.05
+
+
+def test_a_saved_png_notes_its_smallest_text(tmp_path):
+    """So a page can show it no smaller than that text stays legible (the docs site does)."""
+    from PIL import Image
+
+    from tinygrad_edu.viz.plots import TEXT_KEY, new_figure, save
+
+    fig = new_figure((4, 3))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("title")
+    save(fig, tmp_path / "plain.png")
+    ax.text(0.5, 0.5, "a footnote", fontsize=6)
+    save(fig, tmp_path / "small.png")
+    with Image.open(tmp_path / "plain.png") as plain, Image.open(tmp_path / "small.png") as small:
+        assert plain.text[TEXT_KEY] == "10" and small.text[TEXT_KEY] == "6"
+        assert round(plain.info["dpi"][0]) == 150

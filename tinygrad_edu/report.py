@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,13 +88,16 @@ def picture_size(path: Path) -> tuple[float, float, float]:
     """(width, height) in CSS pixels at the picture's own size (a 150 dpi PNG at its size in
     inches, an SVG at its size in points), and the smallest text there in CSS pixels."""
     if path.suffix == ".png":
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-        width, height = struct.unpack(">II", head[16:24])
-        from .viz.plots import DPI, FONT
+        from PIL import Image
 
-        css = 96 / DPI  # a CSS px is 1/96 inch: show the figure at its size in inches
-        return float(width) * css, float(height) * css, FONT * 96 / 72
+        from .viz.plots import DPI, FONT, TEXT_KEY
+
+        with Image.open(path) as image:  # its size, dpi and the smallest text `viz.plots.save` noted
+            width, height = image.size
+            dpi = float(image.info.get("dpi", (DPI, DPI))[0])
+            pt = float(getattr(image, "text", {}).get(TEXT_KEY, FONT))
+        css = 96 / dpi  # a CSS px is 1/96 inch: show the figure at its size in inches
+        return float(width) * css, float(height) * css, pt * 96 / 72
     svg = path.read_text(encoding="utf-8")
     w = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
     h = re.search(r'<svg[^>]*\sheight="([\d.]+)pt"', svg)
