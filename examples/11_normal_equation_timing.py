@@ -175,6 +175,8 @@ def plot(rows: list[tuple[int, float, float, float, float]], path: Path) -> Path
         ("the same descent through tinygrad_edu", 4, "v--", "#d62728"),
     ):
         ax.loglog(n, [1e3 * r[k] for r in rows], style, color=colour, markersize=5, label=name)
+    ax.set_xticks(n, [f"{v:g}" for v in n])  # the sizes measured, not 2 x 10^2 ... (they collide)
+    ax.xaxis.set_minor_formatter("")  # no labels on the minor ticks
     ax.set_xlabel("features n (rows m = 4n)")
     ax.set_ylabel("time (ms, best of 3)")
     ax.set_title(f"the normal equation against gradient descent\n(stopped at ||g|| <= {RTOL:g} ||g_0||)")

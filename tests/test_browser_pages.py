@@ -34,6 +34,16 @@ def test_report_images_load_and_nothing_overflows(browser, report, width):
     assert br.horizontal_overflow(page) == 0
 
 
+def test_every_report_picture_opens_full_size(browser, report):
+    page = br.open_page(browser, report, width=1280)
+    pictures = page.evaluate(
+        """() => [...document.querySelectorAll('figure img')].map(img => [
+            img.getAttribute('src'), img.closest('a') ? img.closest('a').getAttribute('href') : null])"""
+    )
+    assert len(pictures) >= 10
+    assert [src for src, href in pictures if href != src] == []
+
+
 def test_report_graphs_are_legible_at_1280(browser, report):
     page = br.open_page(browser, report, width=1280)
     labels = br.all_labels(browser, page)

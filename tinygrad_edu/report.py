@@ -108,13 +108,15 @@ def picture_size(path: Path) -> tuple[float, float, float]:
 
 def figure(out: Path, name: str, alt: str, caption: str = "") -> str:
     """An image no narrower than the width at which its smallest text is MIN_TEXT_PX; on a
-    narrower screen the picture scrolls sideways inside its frame, the page does not."""
+    narrower screen the picture scrolls sideways inside its frame, the page does not. A click
+    opens the picture alone, full size."""
     width, height, text_px = picture_size(out / name)
     min_width = min(width, math.ceil(width * MIN_TEXT_PX / text_px))
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return (
-        f'<figure><div class="scroll"><img src="{esc(name)}" alt="{esc(alt)}" width="{width:.0f}" '
-        f'height="{height:.0f}" style="min-width:{min_width}px" data-min-text-px="{text_px:.2f}"></div>'
+        f'<figure><div class="scroll"><a href="{esc(name)}" title="open full size">'
+        f'<img src="{esc(name)}" alt="{esc(alt)}" width="{width:.0f}" height="{height:.0f}" '
+        f'style="min-width:{min_width}px" data-min-text-px="{text_px:.2f}"></a></div>'
         f"{cap}</figure>"
     )
 
