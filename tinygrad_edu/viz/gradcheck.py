@@ -108,9 +108,9 @@ def draw_gradcheck(
             continue
         tid = g.node(x).id
         ov.fill[tid] = COLORS["ok"] if row.ok else COLORS["bad"]
-        notes = [f"numeric {brief(row.numeric)}", f"max error {_err(row.numeric_error)}"]
+        notes = [f"numeric {brief(row.numeric)}", f"max error vs numeric {_err(row.numeric_error)}"]
         if row.formula_error is not None:
-            notes[-1] += f", formula {_err(row.formula_error)}"
+            notes.append(f"max error vs formula {_err(row.formula_error)}")
         notes.append("OK" if row.ok else "MISMATCH")
         ov.notes[tid] = notes
     grads = {id(x): row.autodiff for x, row in zip(inputs, rows)}
