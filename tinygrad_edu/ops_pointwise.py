@@ -1,8 +1,10 @@
-"""Primitive elementwise ops beyond ops.py: rounding, rsqrt, log1p, expm1, tan, erf.
+"""Primitive elementwise ops beyond ops.py: rounding, rsqrt, log1p, expm1, tan, erf, softplus.
 
 Same form as ops.py: `forward` on arrays, `backward` (VJP) and `jvp` with operators that
 Tensors and ndarrays share, the math in the docstring's first line. log1p and expm1 are
-primitives rather than compositions for their accuracy near 0; erf is here for the exact GELU.
+primitives rather than compositions for their accuracy near 0; erf is here for the exact GELU;
+softplus is one so that its derivative is sigmoid itself (exact second derivative s (1 - s)
+everywhere, 1/4 at 0), which log_sigmoid and the binary cross-entropy are built on.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .ops import G, Grads, Primitive, _const
+from . import tensor as _t  # reach Tensor at call time
+from .ops import G, Grads, Primitive, Sigmoid, _const
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -109,6 +112,26 @@ class Erf(Primitive):
     def _derivative(self) -> Any:
         (a,) = self.values(self.inputs[0])
         return (2.0 / math.sqrt(math.pi)) * _exp(-(a * a))
+
+    def backward(self, g: G) -> Grads:
+        return (g * self._derivative(),)
+
+    def jvp(self, ta: Tensor) -> Tensor:
+        return ta * self._derivative()
+
+
+class Softplus(Primitive):
+    """f(a) = log(1 + exp(a));  df/da = sigmoid(a)
+
+    NumPy's logaddexp(0, a) computes max(a, 0) + log(1 + exp(-|a|)), so exp never sees a large
+    number: f(800) = 800, f(-800) = exp(-800) (0 in float64), no overflow."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.logaddexp(0.0, a).astype(a.dtype, copy=False)
+
+    def _derivative(self) -> Any:
+        (a,) = self.values(self.inputs[0])
+        return a.sigmoid() if isinstance(a, _t.Tensor) else Sigmoid().forward(a)
 
     def backward(self, g: G) -> Grads:
         return (g * self._derivative(),)

@@ -115,9 +115,8 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta a)) / beta, and a itself where beta a > threshold (PyTorch's rule);
     derivative sigmoid(beta a), or 1 above the threshold."""
     z = a * beta
-    # log(1 + exp(z)) = z + log(1 + exp(-z)) for z > 0: exp never sees a large number
-    stable = where(z > 0, z + (-z.clip(low=0.0)).exp().log1p(), z.clip(high=0.0).exp().log1p())
-    return where(z > threshold, a, stable * (1.0 / beta))
+    smooth = P.Softplus.apply(z)
+    return where(z > threshold, a, smooth if beta == 1.0 else smooth * (1.0 / beta))
 
 
 @engine.composite("hardtanh({a})", "[{min_val} < {a} < {max_val}]")
@@ -147,4 +146,4 @@ def mish(a: Tensor) -> Tensor:
 @engine.composite("log_sigmoid({a})", "1 - sigmoid({a})")
 def log_sigmoid(a: Tensor) -> Tensor:
     """log(sigmoid(a)) = -softplus(-a), stable for large |a|; derivative 1 - sigmoid(a)."""
-    return -softplus(-a, threshold=math.inf)
+    return -P.Softplus.apply(-a)

@@ -1,5 +1,5 @@
-"""Loss functions and penalties, each composed from Tensor ops (no new primitives), so their
-gradients come from the ops' own backward rules.
+"""Loss functions and penalties, each composed from Tensor ops and the primitives of
+ops_pointwise.py (softplus), so their gradients come from the ops' own backward rules.
 
 Shapes must match exactly: a prediction of shape (N, 1) against a target of shape (N,) is an
 error here, not a silent broadcast to (N, N). Targets may be Tensors, arrays or lists (lists
@@ -16,6 +16,7 @@ import numpy as np
 from .. import engine
 from ..functions import where
 from ..movement import pad
+from ..ops_pointwise import Softplus
 from ..pointwise import elu, gelu, hardtanh, leaky_relu, log_sigmoid, mish, relu6, silu, softplus, softsign
 from ..tensor import Tensor
 from .conv import avg_pool2d, conv1d, conv2d, max_pool2d
@@ -211,19 +212,18 @@ def huber_loss(pred: Tensor, target: Any, reduction: str = "mean", delta: float 
 
 @engine.composite("bce_with_logits({a}, {b})", "(sigmoid({a}) - {b}){/n}", "-{a}{/n}")
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
-    """loss = -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], in the stable form
-    max(x, 0) - x y + log(1 + exp(-|x|)).
+    """loss = -[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))] = (1 - y) softplus(x) + y softplus(-x).
 
-    max(x, 0) is written (x + |x|) / 2, so the |x| terms' derivatives cancel and the gradient is
-    exactly sigmoid(x) - y everywhere, x = 0 included. Targets y lie in [0, 1].
+    softplus is one primitive (log(1 + exp(a)), derivative sigmoid(a)), stable for any |x|: the
+    gradient is (1 - y) sigmoid(x) - y sigmoid(-x) = sigmoid(x) - y, the second derivative
+    sigmoid(x) (1 - sigmoid(x)), exactly 1/4 at x = 0. Targets y lie in [0, 1].
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     fn = "binary_cross_entropy_with_logits"
     x = _tensor(fn, "logits", logits)
     y = _tensor(fn, "targets", targets)
     _same_shape(fn, x, y, ("logits", "targets"))
-    abs_x = x.abs()
-    loss = (x + abs_x) * 0.5 - x * y + (1.0 + (-abs_x).exp()).log()
+    loss = (1.0 - y) * Softplus.apply(x) + y * Softplus.apply(-x)
     return _reduce(fn, loss, reduction)
 
 

@@ -49,6 +49,11 @@ TYPED: dict[str, str] = {
     "ScatterAdd": "scatter_add({a})",
     "Cat": "cat({*})",
     "Cast": "{a}.astype({dtype})",
+    "Rsqrt": "rsqrt({a})",
+    "Log1p": "log1p({a})",
+    "Expm1": "expm1({a})",
+    "Tan": "tan({a})",
+    "Erf": "erf({a})",
 }
 
 # ---------------------------------------------------------------- local derivatives, one per operand
@@ -83,6 +88,13 @@ DERIVATIVES: dict[str, tuple[str, ...]] = {
     "ScatterAdd": ("G[index]",),
     "Cat": ("G's slice",),
     "Cast": ("G cast back",),
+    "Rounding": ("0",),
+    "Rsqrt": ("-{out}³/2",),
+    "Log1p": ("1/(1 + {a})",),
+    "Expm1": ("{out} + 1",),
+    "Tan": ("1 + {out}²",),
+    "Erf": ("2/√π·exp(-{a}²)",),
+    # (no Softplus: a user's own op of that name, as in docs/adding-an-op.md, shows its docstring)
 }
 
 _SLOT = re.compile(r"\{(\w+'?|\*|/\w+)\}")
