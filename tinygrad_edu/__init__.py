@@ -1,5 +1,10 @@
 """tinygrad_edu: a small, readable automatic-differentiation framework on NumPy."""
 
+# tensor.py first: the core modules it imports reach the class as `_t.Tensor` (see
+# docs/architecture.md, "Imports inside the core").
+from .tensor import Tensor
+
+# isort: split
 from . import autograd, data, losses, nn, optim, viz
 from .checks import GradcheckError, GradientReport, compare_gradients, gradcheck
 from .compiled import CompileError, compile
@@ -20,7 +25,6 @@ from .indexing import cumprod, cumsum, gather, index_select
 from .linalg import einsum, norm
 from .movement import chunk, diag, flip, outer, roll, split, trace, tril, triu
 from .serialization import load, save
-from .tensor import Tensor
 
 __version__ = "0.1.0"
 

@@ -87,7 +87,7 @@ class _Recording:
             stored = {id(s.array if s.array.base is None else s.array.base) for s in seeds}
             for leaf, g in pairs:
                 t = args[leaf.source] if leaf.kind == ARG else leaf.source
-                engine._accumulate(t, Tensor._wrap(g.array, False, None), False, stored)
+                engine.accumulate_grad(t, Tensor._wrap(g.array, False, None), False, stored)
                 if t.grad is not None and np.may_share_memory(t.grad.data, g.array):
                     handed.append(g)
         for g in handed:  # the user holds that memory now: the next replay writes elsewhere

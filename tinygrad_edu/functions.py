@@ -6,25 +6,23 @@ Each is a primitive from ops.py (or a composition of them) behind NumPy's name a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import engine, ops
-from . import tensor as _t  # tensor.py uses matmul and where: reach Tensor at call time
+from . import tensor as _t
 from .engine import shape_of
-
-if TYPE_CHECKING:
-    from .tensor import ArrayLike, Tensor
+from .tensor_create import to_array
 
 
-def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
+def _tensor(x: Any, like: _t.Tensor | None = None) -> _t.Tensor:
     if isinstance(x, _t.Tensor):
         return x
     return like._operand(x) if like is not None else _t.Tensor(x)
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
+def matmul(a: _t.Tensor, b: _t.Tensor) -> _t.Tensor:
     """NumPy's matmul: 1-D operands are promoted (and the added axis removed), batch axes
     broadcast. dA = G B^T, dB = A^T G."""
     if a.ndim == 0 or b.ndim == 0:
@@ -43,30 +41,29 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return ops.MatMul.apply(a, b)
 
 
-def where(condition: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
+def where(condition: _t.ArrayLike, x: _t.ArrayLike, y: _t.ArrayLike) -> _t.Tensor:
     """x where condition holds, else y (broadcasting); gradients flow to the chosen side."""
-    Tensor = _t.Tensor
-    like = x if isinstance(x, Tensor) else y if isinstance(y, Tensor) else None
-    cond = condition if isinstance(condition, Tensor) else Tensor(_t._to_array(condition, None).astype(bool))
+    like = x if isinstance(x, _t.Tensor) else y if isinstance(y, _t.Tensor) else None
+    cond = condition if isinstance(condition, _t.Tensor) else _t.Tensor(to_array(condition, None).astype(bool))
     if cond.dtype != np.bool_:
         cond = engine.no_grad_op(np.asarray, cond, dtype=bool)
     xt, yt = _tensor(x, like), _tensor(y, like)
     return ops.Where.apply(cond, xt, yt)
 
 
-def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
+def maximum(a: _t.ArrayLike, b: _t.ArrayLike) -> _t.Tensor:
     """Elementwise max(a, b); at ties the gradient is split evenly."""
     at = _tensor(a, b if isinstance(b, _t.Tensor) else None)
     return ops.Maximum.apply(at, at._operand(b))
 
 
-def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+def minimum(a: _t.ArrayLike, b: _t.ArrayLike) -> _t.Tensor:
     """Elementwise min(a, b) = -max(-a, -b)."""
     at = _tensor(a, b if isinstance(b, _t.Tensor) else None)
     return -maximum(-at, -at._operand(b))
 
 
-def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+def cat(tensors: Sequence[_t.Tensor], axis: int = 0) -> _t.Tensor:
     """Join tensors along an existing axis."""
     ts = [_tensor(t) for t in tensors]
     if not ts:
@@ -77,7 +74,7 @@ def cat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     return ops.Cat.apply(*ts, axis=axis % ndim)
 
 
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[_t.Tensor], axis: int = 0) -> _t.Tensor:
     """Join same-shape tensors along a new axis."""
     ts = [_tensor(t) for t in tensors]
     if not ts:

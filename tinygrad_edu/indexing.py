@@ -8,7 +8,7 @@ masked_fill is `where`. cumsum and cumprod are primitives (ops_scan.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -17,11 +17,8 @@ from . import tensor as _t
 from .functions import where
 from .ops_scan import CumProd, CumSum
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
-
-def _axis(t: Tensor, dim: int, op: str) -> int:
+def _axis(t: _t.Tensor, dim: int, op: str) -> int:
     n = max(t.ndim, 1)
     if not -n <= dim < n:
         raise ValueError(f"{op}: dim {dim} is out of range for a tensor of shape {t.shape} (valid: {-n} to {n - 1}).")
@@ -41,7 +38,7 @@ def _along(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
     return tuple(index if a == dim else grid for a, grid in enumerate(grids))
 
 
-def gather(t: Tensor, dim: int, index: Any) -> Tensor:
+def gather(t: _t.Tensor, dim: int, index: Any) -> _t.Tensor:
     """out[i][j] = t[index[i][j]][j] for dim=0 (PyTorch's gather); index has t's number of axes."""
     idx = _index_array(index, "gather")
     d = _axis(t, dim, "gather")
@@ -50,7 +47,7 @@ def gather(t: Tensor, dim: int, index: Any) -> Tensor:
     return t[_along(idx, d)]
 
 
-def scatter_add(t: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
+def scatter_add(t: _t.Tensor, dim: int, index: Any, src: _t.Tensor) -> _t.Tensor:
     """A copy of t with src[i][j] added at [index[i][j]][j] for dim=0 (PyTorch's scatter_add;
     repeated indices add up). Differentiable in t and src."""
     idx = _index_array(index, "scatter_add")
@@ -65,7 +62,7 @@ def scatter_add(t: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
     return t + ops.ScatterAdd.apply(used, index=_along(idx, d), shape=t.shape)
 
 
-def index_select(t: Tensor, dim: int, index: Any) -> Tensor:
+def index_select(t: _t.Tensor, dim: int, index: Any) -> _t.Tensor:
     """The entries at the 1-D `index` along `dim` (repeats allowed; their gradients add)."""
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
@@ -73,7 +70,7 @@ def index_select(t: Tensor, dim: int, index: Any) -> Tensor:
     return t[(slice(None),) * _axis(t, dim, "index_select") + (idx.reshape(-1),)]
 
 
-def masked_fill(t: Tensor, mask: Any, value: float) -> Tensor:
+def masked_fill(t: _t.Tensor, mask: Any, value: float) -> _t.Tensor:
     """t with `value` where `mask` (broadcast to t) is True; no gradient flows there."""
     m = mask.data if isinstance(mask, _t.Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
@@ -81,14 +78,14 @@ def masked_fill(t: Tensor, mask: Any, value: float) -> Tensor:
     return where(_t.Tensor._wrap(m, False, None), t._operand(float(value)), t)
 
 
-def cumsum(t: Tensor, dim: int | None = None) -> Tensor:
+def cumsum(t: _t.Tensor, dim: int | None = None) -> _t.Tensor:
     """Running sum along `dim` (over the flattened tensor when dim is None, as NumPy)."""
     if dim is None:
         return CumSum.apply(t.reshape(-1), axis=0)
     return CumSum.apply(t, axis=_axis(t, dim, "cumsum"))
 
 
-def cumprod(t: Tensor, dim: int | None = None) -> Tensor:
+def cumprod(t: _t.Tensor, dim: int | None = None) -> _t.Tensor:
     """Running product along `dim` (over the flattened tensor when dim is None); zeros allowed."""
     if dim is None:
         return CumProd.apply(t.reshape(-1), axis=0)

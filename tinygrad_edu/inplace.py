@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import engine
-from . import tensor as _t  # tensor.py imports this module: reach Tensor at call time
+from . import tensor as _t
 from .engine import Function
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from .tensor_shape import index_arrays
 
 
 class VersionCounter:
@@ -42,7 +40,7 @@ class VersionCounter:
         self.version, self.epoch, self.op = 0, 0, ""
 
 
-def version_counter(t: Tensor) -> VersionCounter:
+def version_counter(t: _t.Tensor) -> VersionCounter:
     if t._vc is None:
         t._vc = VersionCounter()
     return t._vc
@@ -71,7 +69,7 @@ class SetItem(Function):
                 gv = gv.reshape((1,) * (v.ndim - gv.ndim) + gv.shape)
         return ga, gv
 
-    def jvp(self, ta: Tensor | None, tv: Tensor | None) -> Tensor:
+    def jvp(self, ta: _t.Tensor | None, tv: _t.Tensor | None) -> _t.Tensor:
         a, v = self.inputs
         base = ta if ta is not None else _zeros_like(a)
         return SetItem.apply(base, tv if tv is not None else _zeros_like(v), index=self.index)
@@ -86,7 +84,7 @@ def _set(g: Any, index: Any, value: float) -> Any:
     return out
 
 
-def _zeros_like(t: Tensor) -> Tensor:
+def _zeros_like(t: _t.Tensor) -> _t.Tensor:
     return _t.Tensor._wrap(np.broadcast_to(np.zeros((), t.dtype), t.shape), False, None)
 
 
@@ -97,60 +95,60 @@ class InPlaceMethods:
 
     __slots__ = ()
 
-    def __iadd__(self: Any, other: Any) -> Tensor:
+    def __iadd__(self: Any, other: Any) -> _t.Tensor:
         return modify(self, "+=", lambda a: a + a._operand(_same(other, self, a)))
 
-    def __isub__(self: Any, other: Any) -> Tensor:
+    def __isub__(self: Any, other: Any) -> _t.Tensor:
         return modify(self, "-=", lambda a: a - a._operand(_same(other, self, a)))
 
-    def __imul__(self: Any, other: Any) -> Tensor:
+    def __imul__(self: Any, other: Any) -> _t.Tensor:
         return modify(self, "*=", lambda a: a * a._operand(_same(other, self, a)))
 
-    def __itruediv__(self: Any, other: Any) -> Tensor:
+    def __itruediv__(self: Any, other: Any) -> _t.Tensor:
         return modify(self, "/=", lambda a: a / a._operand(_same(other, self, a)))
 
-    def add_(self: Any, other: Any, alpha: float = 1) -> Tensor:
+    def add_(self: Any, other: Any, alpha: float = 1) -> _t.Tensor:
         """self += alpha * other, in place."""
         return modify(self, "add_", lambda a: a + a._operand(_same(other, self, a)) * alpha)
 
-    def sub_(self: Any, other: Any, alpha: float = 1) -> Tensor:
+    def sub_(self: Any, other: Any, alpha: float = 1) -> _t.Tensor:
         """self -= alpha * other, in place."""
         return modify(self, "sub_", lambda a: a - a._operand(_same(other, self, a)) * alpha)
 
-    def mul_(self: Any, other: Any) -> Tensor:
+    def mul_(self: Any, other: Any) -> _t.Tensor:
         """self *= other, in place."""
         return modify(self, "mul_", lambda a: a * a._operand(_same(other, self, a)))
 
-    def div_(self: Any, other: Any) -> Tensor:
+    def div_(self: Any, other: Any) -> _t.Tensor:
         """self /= other, in place."""
         return modify(self, "div_", lambda a: a / a._operand(_same(other, self, a)))
 
-    def clamp_(self: Any, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    def clamp_(self: Any, min: float | None = None, max: float | None = None) -> _t.Tensor:  # noqa: A002
         """Clip the values to [min, max] in place (as `clip`)."""
         if min is None and max is None:
             raise ValueError("clamp_: at least one of 'min' or 'max' must not be None.")
         return modify(self, "clamp_", lambda a: a.clip(min, max))
 
-    def copy_(self: Any, src: Any) -> Tensor:
+    def copy_(self: Any, src: Any) -> _t.Tensor:
         """Copy `src`'s values (broadcast to this shape, cast to this dtype) into self, in place;
         the gradient flows to `src`."""
         return modify(self, "copy_", lambda a: SetItem.apply(a, a._operand(_same(src, self, a)), index=...))
 
-    def fill_(self: Any, value: float) -> Tensor:
+    def fill_(self: Any, value: float) -> _t.Tensor:
         """Set every element to `value`, in place."""
         return modify(self, "fill_", lambda a: SetItem.apply(a, a._operand(value), index=...))
 
-    def zero_(self: Any) -> Tensor:
+    def zero_(self: Any) -> _t.Tensor:
         """Set every element to 0, in place (`W.grad.zero_()`)."""
         return self.fill_(0)
 
     def __setitem__(self: Any, index: Any, value: Any) -> None:
         """`t[index] = value` with NumPy's indexing; in place, under PyTorch's rules."""
-        set_item(self, _t._index(index), value)
+        set_item(self, index_arrays(index), value)
 
 
 # ---------------------------------------------------------------- the in-place protocol
-def modify(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+def modify(t: _t.Tensor, op: str, compute: Callable[[_t.Tensor], _t.Tensor]) -> _t.Tensor:
     """Change `t` in place to `compute(t_before)` following PyTorch's rules, and return `t`.
 
     `compute` gets a stand-in for `t`'s value before the change (use it, never `t` itself,
@@ -195,7 +193,7 @@ def modify(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
     return t
 
 
-def set_item(t: Tensor, index: Any, value: Any) -> Tensor:
+def set_item(t: _t.Tensor, index: Any, value: Any) -> _t.Tensor:
     """`t[index] = value`: NumPy's assignment semantics, PyTorch's autograd rules."""
     v = value if isinstance(value, _t.Tensor) else t._operand(value)
     recording = engine.is_grad_enabled() and (t.requires_grad or v.requires_grad)
@@ -217,12 +215,12 @@ def set_item(t: Tensor, index: Any, value: Any) -> Tensor:
     return t
 
 
-def _same(other: Any, t: Tensor, before: Tensor) -> Any:
+def _same(other: Any, t: _t.Tensor, before: _t.Tensor) -> Any:
     """`other`, or the value before the change if `other` is `t` itself (`t += t`)."""
     return before if other is t else other
 
 
-def _write(t: Tensor, values: np.ndarray, epoch: int, op: str) -> None:
+def _write(t: _t.Tensor, values: np.ndarray, epoch: int, op: str) -> None:
     """Store `values` in `t`: into its own array when it may be written, else a new array."""
     arr = t.data
     if t.grad_fn is None and engine.is_locked(arr):
@@ -233,7 +231,7 @@ def _write(t: Tensor, values: np.ndarray, epoch: int, op: str) -> None:
         t.data = values if values.base is None else np.array(values)
 
 
-def _bump(t: Tensor, epoch: int, op: str) -> None:
+def _bump(t: _t.Tensor, epoch: int, op: str) -> None:
     if engine.STATE.recorder is not None:  # tge.compile cannot replay an in-place change
         engine.STATE.recorder.in_place(t, op)
     vc = version_counter(t)

@@ -6,7 +6,7 @@ sqrt(sum a^2), the 1-norm sum |a|, the inf-norm max |a| (its gradient split even
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -14,11 +14,8 @@ from . import engine, functions
 from . import tensor as _t
 from .ops_einsum import Einsum
 
-if TYPE_CHECKING:
-    from .tensor import Axis, Tensor
 
-
-def einsum(equation: str, *operands: Any) -> Tensor:
+def einsum(equation: str, *operands: Any) -> _t.Tensor:
     """NumPy's and PyTorch's einsum in its explicit form: einsum('ij,jk->ik', a, b) is a @ b,
     einsum('ii->', a) the trace; any number of operands."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -31,7 +28,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 
 @engine.composite("{a}.norm()", "{norm'}")
-def norm(t: Tensor, p: float | str = 2, dim: Axis = None, keepdim: bool = False) -> Tensor:
+def norm(t: _t.Tensor, p: float | str = 2, dim: _t.Axis = None, keepdim: bool = False) -> _t.Tensor:
     """The vector p-norm over `dim` (all elements by default) for p = 1, 2 or inf; 'fro' is the
     2-norm of all entries (the Frobenius norm of a matrix). The gradient of the 2-norm at 0 is
     taken as 0 (a subgradient), as in PyTorch."""

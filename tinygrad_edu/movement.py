@@ -9,7 +9,7 @@ is G flipped back; repeating is broadcasting, so its gradient sums the copies.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -17,11 +17,8 @@ from . import ops
 from . import tensor as _t
 from .functions import cat, where
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
-
-def _axis(t: Tensor, dim: int, op: str) -> int:
+def _axis(t: _t.Tensor, dim: int, op: str) -> int:
     n = max(t.ndim, 1)
     if not -n <= dim < n:
         raise ValueError(f"{op}: dim {dim} is out of range for a tensor of shape {t.shape} (valid: {-n} to {n - 1}).")
@@ -32,7 +29,7 @@ def _dims(dims: int | Sequence[int]) -> tuple[int, ...]:
     return (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
 
 
-def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+def flatten(t: _t.Tensor, start_dim: int = 0, end_dim: int = -1) -> _t.Tensor:
     """Merge the axes start_dim..end_dim (inclusive) into one: (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
     if t.ndim == 0:
         return t.reshape(1)
@@ -42,7 +39,7 @@ def flatten(t: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return t.reshape(t.shape[:s] + (int(np.prod(t.shape[s : e + 1])),) + t.shape[e + 1 :])
 
 
-def flip(t: Tensor, dims: int | Sequence[int]) -> Tensor:
+def flip(t: _t.Tensor, dims: int | Sequence[int]) -> _t.Tensor:
     """Reverse the order of elements along `dims`."""
     index = [slice(None)] * t.ndim
     for d in _dims(dims):
@@ -50,7 +47,7 @@ def flip(t: Tensor, dims: int | Sequence[int]) -> Tensor:
     return t[tuple(index)]
 
 
-def roll(t: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+def roll(t: _t.Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> _t.Tensor:
     """Shift elements along `dims` by `shifts`, wrapping around (the whole flattened tensor when
     dims is None, as PyTorch)."""
     if dims is None:
@@ -72,7 +69,7 @@ def roll(t: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-def pad(t: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+def pad(t: _t.Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> _t.Tensor:
     """Pad the last len(pad) // 2 axes, PyTorch's order: (left, right) of the last axis first,
     then of the one before, ... Modes: 'constant' (with `value`), 'reflect', 'replicate', 'circular'."""
     if len(pad) % 2 or len(pad) // 2 > t.ndim:
@@ -104,7 +101,7 @@ def pad(t: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     return out
 
 
-def repeat(t: Tensor, *sizes: Any) -> Tensor:
+def repeat(t: _t.Tensor, *sizes: Any) -> _t.Tensor:
     """PyTorch's repeat: tile the tensor sizes[i] times along axis i (leading new axes allowed)."""
     reps = tuple(int(s) for s in (sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes))
     if len(reps) < t.ndim:
@@ -118,13 +115,13 @@ def repeat(t: Tensor, *sizes: Any) -> Tensor:
     return out.reshape(tuple(r * n for r, n in zip(reps, shape)))
 
 
-def tile(t: Tensor, reps: int | Sequence[int]) -> Tensor:
+def tile(t: _t.Tensor, reps: int | Sequence[int]) -> _t.Tensor:
     """NumPy's and PyTorch's tile: like repeat, with missing leading counts taken as 1."""
     counts = _dims(reps)
     return repeat(t, (1,) * (t.ndim - len(counts)) + tuple(counts))
 
 
-def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:
+def split(t: _t.Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[_t.Tensor]:
     """Pieces along `dim`: of split_size each (the last may be smaller), or of the given sizes."""
     d = _axis(t, dim, "split")
     n = t.shape[d]
@@ -144,7 +141,7 @@ def split(t: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     return out
 
 
-def chunk(t: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
+def chunk(t: _t.Tensor, chunks: int, dim: int = 0) -> list[_t.Tensor]:
     """`chunks` pieces along `dim` of ceil(n / chunks) each (fewer when they run out), as PyTorch."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}.")
@@ -152,24 +149,24 @@ def chunk(t: Tensor, chunks: int, dim: int = 0) -> list[Tensor]:
     return split(t, max(-(-n // chunks), 1), dim)
 
 
-def _matrix_shape(t: Tensor, op: str) -> tuple[int, int]:
+def _matrix_shape(t: _t.Tensor, op: str) -> tuple[int, int]:
     if t.ndim < 2:
         raise ValueError(f"{op}: needs a matrix (or a batch of them), got shape {t.shape}.")
     return t.shape[-2], t.shape[-1]
 
 
-def _triangle(t: Tensor, keep: np.ndarray) -> Tensor:
+def _triangle(t: _t.Tensor, keep: np.ndarray) -> _t.Tensor:
     zero = _t.Tensor._wrap(np.zeros((), t.dtype), False, None)
     return where(_t.Tensor._wrap(keep, False, None), t, zero)
 
 
-def tril(t: Tensor, diagonal: int = 0) -> Tensor:
+def tril(t: _t.Tensor, diagonal: int = 0) -> _t.Tensor:
     """The lower triangle: entries (i, j) with j - i <= diagonal kept, the rest 0."""
     n, m = _matrix_shape(t, "tril")
     return _triangle(t, np.tri(n, m, diagonal, dtype=bool))
 
 
-def triu(t: Tensor, diagonal: int = 0) -> Tensor:
+def triu(t: _t.Tensor, diagonal: int = 0) -> _t.Tensor:
     """The upper triangle: entries (i, j) with j - i >= diagonal kept, the rest 0."""
     n, m = _matrix_shape(t, "triu")
     return _triangle(t, ~np.tri(n, m, diagonal - 1, dtype=bool))
@@ -180,7 +177,7 @@ def _diagonal_index(n: int, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, rows + k
 
 
-def diag(t: Tensor, diagonal: int = 0) -> Tensor:
+def diag(t: _t.Tensor, diagonal: int = 0) -> _t.Tensor:
     """1-D input: the square matrix with t on diagonal `diagonal`; 2-D input: that diagonal."""
     if t.ndim == 1:
         size = t.shape[0] + abs(diagonal)
@@ -191,14 +188,14 @@ def diag(t: Tensor, diagonal: int = 0) -> Tensor:
     raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {t.shape}.")
 
 
-def trace(t: Tensor) -> Tensor:
+def trace(t: _t.Tensor) -> _t.Tensor:
     """The sum of the main diagonal of a matrix."""
     if t.ndim != 2:
         raise ValueError(f"trace: expects a matrix, got shape {t.shape}.")
     return diag(t).sum()
 
 
-def outer(a: Tensor, b: Tensor) -> Tensor:
+def outer(a: _t.Tensor, b: _t.Tensor) -> _t.Tensor:
     """The outer product of two vectors: out[i, j] = a[i] b[j]."""
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"outer: expects two 1-D tensors, got shapes {a.shape} and {b.shape}.")

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import creation, functions, linalg, movement
 from . import tensor as _t
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
-
-def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
+def _tensor(x: Any, like: _t.Tensor | None = None) -> _t.Tensor:
     """An operand as a Tensor: Python numbers take `like`'s float dtype (as in `t * 2`)."""
     if isinstance(x, _t.Tensor):
         return x
@@ -32,29 +29,29 @@ def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
     return _t.Tensor(x)
 
 
-def _first_tensor(args: Sequence[Any]) -> Tensor | None:
+def _first_tensor(args: Sequence[Any]) -> _t.Tensor | None:
     return next((a for a in args if isinstance(a, _t.Tensor)), None)
 
 
 # ================================================================ ufuncs: np.exp(t), arr * t
-def _binary(method: Callable[[Tensor, Any], Tensor]) -> Callable[[Any, Any], Tensor]:
-    def call(a: Any, b: Any) -> Tensor:
+def _binary(method: Callable[[_t.Tensor, Any], _t.Tensor]) -> Callable[[Any, Any], _t.Tensor]:
+    def call(a: Any, b: Any) -> _t.Tensor:
         like = a if isinstance(a, _t.Tensor) else b
         return method(_tensor(a, like), _tensor(b, like))
 
     return call
 
 
-def _unary(method: Callable[[Tensor], Tensor]) -> Callable[[Any], Tensor]:
+def _unary(method: Callable[[_t.Tensor], _t.Tensor]) -> Callable[[Any], _t.Tensor]:
     return lambda a: method(_tensor(a))
 
 
-def _predicate(ufunc: np.ufunc) -> Callable[[Any], Tensor]:
+def _predicate(ufunc: np.ufunc) -> Callable[[Any], _t.Tensor]:
     """A test of the values (isfinite, isnan): a bool tensor, nothing to differentiate."""
     return lambda a: _t.Tensor._wrap(np.asarray(ufunc(np.asarray(a))), False, None)
 
 
-UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
+UFUNCS: dict[np.ufunc, Callable[..., _t.Tensor]] = {
     np.add: _binary(lambda a, b: a + b),
     np.subtract: _binary(lambda a, b: a - b),
     np.multiply: _binary(lambda a, b: a * b),
@@ -137,31 +134,31 @@ def _method_hint(name: str, qualified: str = "") -> str:
 
 
 # ================================================================ functions: np.sum(t, axis=0)
-def _sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def _sum(a: Any, axis: Any = None, keepdims: bool = False) -> _t.Tensor:
     return _tensor(a).sum(axis, keepdims)
 
 
-def _mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def _mean(a: Any, axis: Any = None, keepdims: bool = False) -> _t.Tensor:
     return _tensor(a).mean(axis, keepdims)
 
 
-def _max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def _max(a: Any, axis: Any = None, keepdims: bool = False) -> _t.Tensor:
     return _tensor(a).max(axis, keepdims)
 
 
-def _min(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def _min(a: Any, axis: Any = None, keepdims: bool = False) -> _t.Tensor:
     return _tensor(a).min(axis, keepdims)
 
 
-def _var(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def _var(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> _t.Tensor:
     return _tensor(a).var(axis, keepdims, ddof)
 
 
-def _std(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def _std(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> _t.Tensor:
     return _tensor(a).std(axis, keepdims, ddof)
 
 
-def _dot(a: Any, b: Any) -> Tensor:
+def _dot(a: Any, b: Any) -> _t.Tensor:
     """np.dot: products of scalars, and matmul for 1-D and 2-D operands."""
     like = _first_tensor((a, b))
     at, bt = _tensor(a, like), _tensor(b, like)
@@ -175,107 +172,107 @@ def _dot(a: Any, b: Any) -> Tensor:
     return at @ bt
 
 
-def _where(condition: Any, x: Any, y: Any) -> Tensor:
+def _where(condition: Any, x: Any, y: Any) -> _t.Tensor:
     return functions.where(condition, x, y)
 
 
-def _concatenate(arrays: Sequence[Any], axis: int = 0) -> Tensor:
+def _concatenate(arrays: Sequence[Any], axis: int = 0) -> _t.Tensor:
     like = _first_tensor(arrays)
     return functions.cat([_tensor(a, like) for a in arrays], axis=axis)
 
 
-def _stack(arrays: Sequence[Any], axis: int = 0) -> Tensor:
+def _stack(arrays: Sequence[Any], axis: int = 0) -> _t.Tensor:
     like = _first_tensor(arrays)
     return functions.stack([_tensor(a, like) for a in arrays], axis=axis)
 
 
-def _reshape(a: Any, newshape: Any = None, order: str = "C", *, shape: Any = None) -> Tensor:
+def _reshape(a: Any, newshape: Any = None, order: str = "C", *, shape: Any = None) -> _t.Tensor:
     if order != "C":
         raise TypeError(f"np.reshape(..., order={order!r}): Tensors reshape in C order only.")
     return _tensor(a).reshape(shape if shape is not None else newshape)
 
 
-def _transpose(a: Any, axes: Any = None) -> Tensor:
+def _transpose(a: Any, axes: Any = None) -> _t.Tensor:
     return _tensor(a).transpose(*(axes or ()))
 
 
-def _clip(a: Any, a_min: Any = None, a_max: Any = None) -> Tensor:
+def _clip(a: Any, a_min: Any = None, a_max: Any = None) -> _t.Tensor:
     return _tensor(a).clip(a_min, a_max)
 
 
-def _squeeze(a: Any, axis: Any = None) -> Tensor:
+def _squeeze(a: Any, axis: Any = None) -> _t.Tensor:
     return _tensor(a).squeeze(axis)
 
 
-def _expand_dims(a: Any, axis: int) -> Tensor:
+def _expand_dims(a: Any, axis: int) -> _t.Tensor:
     return _tensor(a).unsqueeze(axis)
 
 
-def _broadcast_to(a: Any, shape: Any) -> Tensor:
+def _broadcast_to(a: Any, shape: Any) -> _t.Tensor:
     return _tensor(a).broadcast_to((shape,) if isinstance(shape, int) else shape)
 
 
-def _argmax(a: Any, axis: int | None = None) -> Tensor:
+def _argmax(a: Any, axis: int | None = None) -> _t.Tensor:
     return _tensor(a).argmax(axis)
 
 
-def _argmin(a: Any, axis: int | None = None) -> Tensor:
+def _argmin(a: Any, axis: int | None = None) -> _t.Tensor:
     return _tensor(a).argmin(axis)
 
 
-def _round(a: Any, decimals: int = 0) -> Tensor:
+def _round(a: Any, decimals: int = 0) -> _t.Tensor:
     if decimals:
         raise TypeError("np.round(t, decimals) on a Tensor: only decimals=0 is supported (t.round()).")
     return _tensor(a).round()
 
 
-def _cumsum(a: Any, axis: int | None = None) -> Tensor:
+def _cumsum(a: Any, axis: int | None = None) -> _t.Tensor:
     return _tensor(a).cumsum(axis)
 
 
-def _cumprod(a: Any, axis: int | None = None) -> Tensor:
+def _cumprod(a: Any, axis: int | None = None) -> _t.Tensor:
     return _tensor(a).cumprod(axis)
 
 
-def _flip(a: Any, axis: Any = None) -> Tensor:
+def _flip(a: Any, axis: Any = None) -> _t.Tensor:
     t = _tensor(a)
     return t.flip(tuple(range(t.ndim)) if axis is None else axis)
 
 
-def _roll(a: Any, shift: Any, axis: Any = None) -> Tensor:
+def _roll(a: Any, shift: Any, axis: Any = None) -> _t.Tensor:
     return _tensor(a).roll(shift, axis)
 
 
-def _tile(a: Any, reps: Any) -> Tensor:
+def _tile(a: Any, reps: Any) -> _t.Tensor:
     return _tensor(a).tile(reps)
 
 
-def _tril(m: Any, k: int = 0) -> Tensor:
+def _tril(m: Any, k: int = 0) -> _t.Tensor:
     return _tensor(m).tril(k)
 
 
-def _triu(m: Any, k: int = 0) -> Tensor:
+def _triu(m: Any, k: int = 0) -> _t.Tensor:
     return _tensor(m).triu(k)
 
 
-def _diag(v: Any, k: int = 0) -> Tensor:
+def _diag(v: Any, k: int = 0) -> _t.Tensor:
     return _tensor(v).diag(k)
 
 
-def _trace(a: Any) -> Tensor:
+def _trace(a: Any) -> _t.Tensor:
     return _tensor(a).trace()
 
 
-def _outer(a: Any, b: Any) -> Tensor:
+def _outer(a: Any, b: Any) -> _t.Tensor:
     like = _first_tensor((a, b))
     return _tensor(a, like).reshape(-1).outer(_tensor(b, like).reshape(-1))
 
 
-def _einsum(subscripts: str, *operands: Any) -> Tensor:
+def _einsum(subscripts: str, *operands: Any) -> _t.Tensor:
     return linalg.einsum(subscripts, *operands)
 
 
-def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> _t.Tensor:
     t = _tensor(x)
     if ord is None or ord == "fro":
         return t.norm(2, axis, keepdims)
@@ -284,7 +281,7 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
     return t.norm(ord, axis, keepdims)
 
 
-def _pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0) -> Tensor:
+def _pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0.0) -> _t.Tensor:
     """NumPy's pad_width ((before, after) per axis, or one pair or number for all) in PyTorch's order."""
     t = _tensor(array)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (t.ndim, 2))
@@ -295,25 +292,25 @@ def _pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: fl
     return movement.pad(t, flat, modes[mode], float(constant_values))
 
 
-def _zeros_like(a: Any, dtype: Any = None) -> Tensor:
+def _zeros_like(a: Any, dtype: Any = None) -> _t.Tensor:
     return creation.zeros_like(a, dtype)
 
 
-def _ones_like(a: Any, dtype: Any = None) -> Tensor:
+def _ones_like(a: Any, dtype: Any = None) -> _t.Tensor:
     return creation.ones_like(a, dtype)
 
 
-def _full_like(a: Any, fill_value: float, dtype: Any = None) -> Tensor:
+def _full_like(a: Any, fill_value: float, dtype: Any = None) -> _t.Tensor:
     return creation.full_like(a, fill_value, dtype)
 
 
-def _ravel(a: Any, order: str = "C") -> Tensor:
+def _ravel(a: Any, order: str = "C") -> _t.Tensor:
     if order != "C":
         raise TypeError(f"np.ravel(..., order={order!r}): Tensors flatten in C order only.")
     return _tensor(a).reshape(-1)
 
 
-def _copy(a: Any) -> Tensor:
+def _copy(a: Any) -> _t.Tensor:
     """A new tensor with the same values whose gradient flows back to `a` (PyTorch's clone)."""
     t = _tensor(a)
     return t * 1.0 if t.requires_grad else _t.Tensor(np.array(t.data))

@@ -14,15 +14,12 @@ Everything else (var, softmax, min, ...) is composed from these in tensor.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from . import tensor as _t  # tensor.py imports this module: reach Tensor at call time
+from . import tensor as _t
 from .engine import Function, unbroadcast
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 G = Any  # an upstream gradient: a Tensor while a graph is recorded, else an ndarray
 Grads = tuple[Any, ...]
@@ -71,7 +68,7 @@ def _select(mask: np.ndarray, g: Any) -> Any:
     return np.where(mask, g, np.zeros((), g.dtype))
 
 
-def _total(*terms: Tensor | None) -> Tensor:
+def _total(*terms: _t.Tensor | None) -> _t.Tensor:
     """The sum of the tangent terms that exist (an input without a tangent adds nothing)."""
     present = [t for t in terms if t is not None]
     out = present[0]
@@ -80,7 +77,7 @@ def _total(*terms: Tensor | None) -> Tensor:
     return out
 
 
-def _or_zeros(tangent: Tensor | None, like: Tensor) -> Tensor:
+def _or_zeros(tangent: _t.Tensor | None, like: _t.Tensor) -> _t.Tensor:
     """The tangent, or a zero tangent shaped like its input (a broadcast view: no allocation)."""
     if tangent is not None:
         return tangent
@@ -97,7 +94,7 @@ class Add(Primitive):
     def backward(self, g: G) -> Grads:
         return g, g
 
-    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+    def jvp(self, tx: _t.Tensor | None, ty: _t.Tensor | None) -> _t.Tensor:
         return _total(tx, ty)
 
 
@@ -110,7 +107,7 @@ class Sub(Primitive):
     def backward(self, g: G) -> Grads:
         return g, -g if self.inputs[1].requires_grad else None
 
-    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+    def jvp(self, ta: _t.Tensor | None, tb: _t.Tensor | None) -> _t.Tensor:
         if tb is None:
             return ta  # type: ignore[return-value]  # (one of the two tangents exists)
         return -tb if ta is None else ta - tb
@@ -126,7 +123,7 @@ class Mul(Primitive):
         x, y = self.values(*self.inputs)
         return (g * y if self.inputs[0].requires_grad else None, g * x if self.inputs[1].requires_grad else None)
 
-    def jvp(self, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+    def jvp(self, tx: _t.Tensor | None, ty: _t.Tensor | None) -> _t.Tensor:
         x, y = self.inputs
         return _total(None if tx is None else tx * y, None if ty is None else x * ty)
 
@@ -146,7 +143,7 @@ class Div(Primitive):
             -g * (out / b) if self.inputs[1].requires_grad else None,
         )
 
-    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+    def jvp(self, ta: _t.Tensor | None, tb: _t.Tensor | None) -> _t.Tensor:
         # (ta - tb f) / b: one division, so a / a at a subnormal a has tangent 0, not inf - inf
         b = self.inputs[1]
         if tb is None:
@@ -189,7 +186,7 @@ class Pow(Primitive):
             self._times_db(g) if self.inputs[1].requires_grad else None,
         )
 
-    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+    def jvp(self, ta: _t.Tensor | None, tb: _t.Tensor | None) -> _t.Tensor:
         return _total(None if ta is None else self._times_da(ta), None if tb is None else self._times_db(tb))
 
 
@@ -208,7 +205,7 @@ class Maximum(Primitive):
     def backward(self, g: G) -> Grads:
         return self._shares(g)
 
-    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+    def jvp(self, ta: _t.Tensor | None, tb: _t.Tensor | None) -> _t.Tensor:
         return _total(  # each share takes its tangent's dtype: float32 stays float32
             None if ta is None else self._shares(ta)[0],
             None if tb is None else self._shares(tb)[1],
@@ -228,12 +225,12 @@ class Where(Primitive):
             return None, where(c, g, zero), where(c, zero, g)
         return None, np.where(c.data, g, zero), np.where(c.data, zero, g)
 
-    def jvp(self, tc: None, tx: Tensor | None, ty: Tensor | None) -> Tensor:
+    def jvp(self, tc: None, tx: _t.Tensor | None, ty: _t.Tensor | None) -> _t.Tensor:
         c, x, y = self.inputs
         return where(c, _or_zeros(tx, x), _or_zeros(ty, y))
 
 
-def where(c: Tensor, x: Tensor, y: Tensor) -> Tensor:
+def where(c: _t.Tensor, x: _t.Tensor, y: _t.Tensor) -> _t.Tensor:
     return Where.apply(c, x, y)
 
 
@@ -254,7 +251,7 @@ class Neg(Primitive):
     def backward(self, g: G) -> Grads:
         return (-g,)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return -ta
 
 
@@ -270,7 +267,7 @@ class Exp(Primitive):
         (out,) = self.values(self.output())
         return (g * out,)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx * self.output()
 
 
@@ -284,7 +281,7 @@ class Log(Primitive):
         (x,) = self.values(self.inputs[0])
         return (g / x,)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         (x,) = self.values(self.inputs[0])
         return tx / x
 
@@ -299,7 +296,7 @@ class Sin(Primitive):
         (x,) = self.values(self.inputs[0])
         return (g * _cos(x),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx * self.inputs[0].cos()
 
 
@@ -313,7 +310,7 @@ class Cos(Primitive):
         (x,) = self.values(self.inputs[0])
         return (-(g * _sin(x)),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return -(tx * self.inputs[0].sin())
 
 
@@ -329,7 +326,7 @@ class Tanh(Primitive):
         (out,) = self.values(self.output())
         return (g * (1.0 - out * out),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         (out,) = self.values(self.output())
         return tx * (1.0 - out * out)
 
@@ -348,7 +345,7 @@ class Sigmoid(Primitive):
         (out,) = self.values(self.output())
         return (g * (out * (1.0 - out)),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         (out,) = self.values(self.output())
         return tx * (out * (1.0 - out))
 
@@ -363,7 +360,7 @@ class Relu(Primitive):
     def backward(self, g: G) -> Grads:
         return (_select(self.mask, g),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return _select(self.mask, tx)
 
 
@@ -376,7 +373,7 @@ class Abs(Primitive):
     def backward(self, g: G) -> Grads:
         return (g * _const(g, np.sign(self.inputs[0].data)),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx * _const(tx, np.sign(self.inputs[0].data))
 
 
@@ -392,7 +389,7 @@ class Sqrt(Primitive):
         (out,) = self.values(self.output())
         return (g / (2.0 * out),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         (out,) = self.values(self.output())
         return tx / (2.0 * out)
 
@@ -411,7 +408,7 @@ class Sum(Primitive):
             g = g.reshape(_kept_shape(shape, self.axis))
         return (_broadcast_to(g, shape),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx.sum(axis=self.axis, keepdims=self.keepdims)
 
 
@@ -432,7 +429,7 @@ class Mean(Primitive):
             g = g.reshape(_kept_shape(shape, self.axis))
         return (_broadcast_to(g, shape),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return Mean.apply(ta, axis=self.axis, keepdims=self.keepdims)
 
 
@@ -469,7 +466,7 @@ class Std(Primitive):
             g = g.reshape(_kept_shape(self.inputs[0].shape, self.axis))
         return ((2.0 / self.dof) * g * self._centered(),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         dvar = (2.0 / self.dof) * (ta * self._centered()).sum(axis=self.axis, keepdims=self.keepdims)
         return self._over_2f(dvar)
 
@@ -490,7 +487,7 @@ class Max(Primitive):
             g = g.reshape(_kept_shape(x.shape, self.axis))
         return (_select(self.mask, g * _const(g, self.weight)),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return _select(self.mask, tx * _const(tx, self.weight)).sum(axis=self.axis, keepdims=self.keepdims)
 
 
@@ -510,7 +507,7 @@ class Reshape(Primitive):
     def backward(self, g: G) -> Grads:
         return (g.reshape(self.inputs[0].shape),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx.reshape(self.shape)
 
 
@@ -524,7 +521,7 @@ class Transpose(Primitive):
     def backward(self, g: G) -> Grads:
         return (g.transpose(*np.argsort(self.axes)),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx.transpose(*self.axes)
 
 
@@ -538,7 +535,7 @@ class BroadcastTo(Primitive):
     def backward(self, g: G) -> Grads:
         return (unbroadcast(g, self.inputs[0].shape),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx.broadcast_to(self.shape)
 
 
@@ -552,7 +549,7 @@ class GetItem(Primitive):
     def backward(self, g: G) -> Grads:
         return (_scatter_add(g, self.index, self.inputs[0].shape),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return GetItem.apply(tx, index=self.index)
 
 
@@ -571,11 +568,11 @@ class ScatterAdd(Primitive):
     def backward(self, g: G) -> Grads:
         return (_getitem(g, self.index),)
 
-    def jvp(self, tg: Tensor) -> Tensor:
+    def jvp(self, tg: _t.Tensor) -> _t.Tensor:
         return ScatterAdd.apply(tg, index=self.index, shape=self.shape)
 
 
-def _transposed(t: Tensor) -> bool:
+def _transposed(t: _t.Tensor) -> bool:
     """A 2-D tensor laid out column by column: the transpose of a contiguous matrix."""
     flags = t.data.flags
     return t.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
@@ -595,7 +592,7 @@ class Cat(Primitive):
         return np.concatenate(xs, axis=axis)
 
     def backward(self, g: G) -> Grads:
-        grads: list[Tensor | None] = []
+        grads: list[_t.Tensor | None] = []
         start = 0
         for x in self.inputs:
             stop = start + x.shape[self.axis]
@@ -604,7 +601,7 @@ class Cat(Primitive):
             start = stop
         return tuple(grads)
 
-    def jvp(self, *ts: Tensor | None) -> Tensor:
+    def jvp(self, *ts: _t.Tensor | None) -> _t.Tensor:
         return Cat.apply(*[_or_zeros(t, x) for t, x in zip(ts, self.inputs)], axis=self.axis)
 
 
@@ -618,7 +615,7 @@ class Cast(Primitive):
     def backward(self, g: G) -> Grads:
         return (g.astype(self.inputs[0].dtype),)
 
-    def jvp(self, tx: Tensor) -> Tensor:
+    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return Cast.apply(tx, dtype=self.dtype)
 
 
@@ -652,6 +649,6 @@ class MatMul(Primitive):
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 
-    def jvp(self, ta: Tensor | None, tb: Tensor | None) -> Tensor:
+    def jvp(self, ta: _t.Tensor | None, tb: _t.Tensor | None) -> _t.Tensor:
         a, b = self.values(*self.inputs)
         return _total(None if ta is None else ta @ b, None if tb is None else a @ tb)

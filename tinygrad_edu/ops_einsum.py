@@ -9,15 +9,12 @@ lands on the diagonal: contract with an identity matrix).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import tensor as _t
 from .ops import G, Grads, Primitive, _total
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -94,7 +91,7 @@ class Einsum(Primitive):
         values = self.values(*self.inputs)
         return tuple(self._grad_for(k, g, values) if x.requires_grad else None for k, x in enumerate(self.inputs))
 
-    def jvp(self, *tangents: Tensor | None) -> Tensor:
+    def jvp(self, *tangents: _t.Tensor | None) -> _t.Tensor:
         terms = []
         for k, tk in enumerate(tangents):
             if tk is not None:

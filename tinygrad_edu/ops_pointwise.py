@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from . import tensor as _t  # reach Tensor at call time
+from . import tensor as _t
 from .ops import G, Grads, Primitive, Sigmoid, _const
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 
 class Rounding(Primitive):
@@ -35,7 +32,7 @@ class Rounding(Primitive):
     def backward(self, g: G) -> Grads:
         return (_const(g, np.zeros(g.shape)),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return _const(ta, np.zeros(ta.shape))
 
 
@@ -51,7 +48,7 @@ class Rsqrt(Primitive):
         (out,) = self.values(self.output())
         return (g * (-0.5 * out * out * out),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         out = self.output()
         return ta * (-0.5 * out * out * out)
 
@@ -66,7 +63,7 @@ class Log1p(Primitive):
         (a,) = self.values(self.inputs[0])
         return (g / (1.0 + a),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return ta / (1.0 + self.inputs[0])
 
 
@@ -82,7 +79,7 @@ class Expm1(Primitive):
         (out,) = self.values(self.output())
         return (g * (out + 1.0),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return ta * (self.output() + 1.0)
 
 
@@ -98,7 +95,7 @@ class Tan(Primitive):
         (out,) = self.values(self.output())
         return (g * (1.0 + out * out),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         out = self.output()
         return ta * (1.0 + out * out)
 
@@ -116,7 +113,7 @@ class Erf(Primitive):
     def backward(self, g: G) -> Grads:
         return (g * self._derivative(),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return ta * self._derivative()
 
 
@@ -136,7 +133,7 @@ class Softplus(Primitive):
     def backward(self, g: G) -> Grads:
         return (g * self._derivative(),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return ta * self._derivative()
 
 

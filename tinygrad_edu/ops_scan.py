@@ -6,16 +6,13 @@ and ndarrays share. The adjoint of a running sum is a running sum from the other
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import functions
 from . import tensor as _t
 from .ops import G, Grads, Primitive
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 
 def _flip(a: Any, axis: int) -> Any:
@@ -42,7 +39,7 @@ class CumSum(Primitive):
     def backward(self, g: G) -> Grads:
         return (_reverse_cumsum(g, self.axis),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return CumSum.apply(ta, axis=self.axis)
 
 
@@ -88,7 +85,7 @@ class CumProd(Primitive):
     def backward(self, g: G) -> Grads:
         return (self._vjp(g),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         """df_j = sum over i <= j of (df_j/da_i) ta_i; the same sums as the VJP, transposed."""
         a, out = self.inputs[0], self.output()
         if not self.has_zero:

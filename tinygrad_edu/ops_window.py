@@ -13,16 +13,13 @@ Works for 1 or 2 spatial axes: x is (N, C, L) or (N, C, H, W).
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from . import tensor as _t
 from .ops import G, Grads, Primitive
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 Ints = tuple[int, ...]
 
@@ -84,7 +81,7 @@ class Unfold(Primitive):
     def backward(self, g: G) -> Grads:
         return (fold(g, self.inputs[0].shape, *self.args),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return unfold(ta, *self.args)  # padding contributes no tangent: pad with 0
 
 
@@ -101,5 +98,5 @@ class Fold(Primitive):
     def backward(self, g: G) -> Grads:
         return (unfold(g, *self.args),)
 
-    def jvp(self, ta: Tensor) -> Tensor:
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         return fold(ta, self.shape, *self.args)
