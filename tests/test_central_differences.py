@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from helpers import numeric_vjp
 
 from tinygrad_edu import Tensor, checks
 from tinygrad_edu.viz import gradcheck as viz_gradcheck
@@ -27,4 +28,6 @@ def test_every_numerical_gradient_of_the_package_is_the_same_computation() -> No
     shared = checks.central_differences(f_array, w, 1e-6)
     from_plots = plots.numeric_gradient(lambda v: Tensor(v).sin() * Tensor(v) ** 2, w, 1e-6)
     from_viz = viz_gradcheck.central_differences(lambda t: t.sin() * t**2, [Tensor(w)], 0, 1e-6)
+    (from_tests,) = numeric_vjp(lambda v: np.sin(v) * v**2, [w], np.ones(3), 1e-6)
     assert np.array_equal(from_plots, shared) and np.array_equal(from_viz, shared)
+    assert np.array_equal(from_tests, shared)

@@ -5,6 +5,7 @@ import pytest
 
 import tinygrad_edu.losses as losses
 from tinygrad_edu import Tensor
+from tinygrad_edu.checks import central_differences
 from tinygrad_edu.nn import functional as F
 
 N, C = 6, 4
@@ -121,13 +122,7 @@ def test_backward_matches_central_differences(name):
     def f(z):
         return float(np.sum(upstream * fn(Tensor(z), other).numpy()))
 
-    eps = 1e-6
-    numeric = np.zeros_like(x0)
-    for i in np.ndindex(x0.shape):
-        plus, minus = x0.copy(), x0.copy()
-        plus[i] += eps
-        minus[i] -= eps
-        numeric[i] = (f(plus) - f(minus)) / (2 * eps)
+    numeric = central_differences(f, x0, 1e-6)
     np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-6, atol=1e-7)
 
 

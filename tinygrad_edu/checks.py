@@ -21,7 +21,8 @@ def central_differences(value: Callable[[np.ndarray], float], x: np.ndarray, eps
     """d value / dx by central differences, (value(x + e) - value(x - e)) / 2 eps, one element
     of x at a time, in float64. `value` gets a float64 copy of x with one element moved (the
     same array each time: it must not keep it). The one numerical derivative of the package:
-    gradcheck, the gradient-check picture and the plots' gradients all use it."""
+    gradcheck, the gradient-check picture, the plots' gradients, the demo and the tests'
+    helpers all use it."""
     x = np.array(x, dtype=np.float64)
     grad = np.zeros_like(x)
     flat, grad_flat = x.reshape(-1), grad.reshape(-1)

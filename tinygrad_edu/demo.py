@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import data, demo_lesson, optim
-from .checks import GradcheckError, GradientReport, compare_gradients, gradcheck
+from .checks import GradcheckError, GradientReport, central_differences, compare_gradients, gradcheck
 from .tensor import Tensor
 
 START = (-3.0, 3.0)  # where every optimizer starts: far from the minimum, on a slope
@@ -109,10 +109,7 @@ def check_gradients(result: DemoResult) -> None:
     formula = -2.0 * result.X.T @ (result.y - result.X @ W.data)
     result.gradient_report = compare_gradients(W.grad, formula, names=["W (autodiff vs -2X^T(y - XW))"])
     result.autodiff_grad = W.grad.numpy().copy()
-    h, start = 1e-6, np.array(START)
-    result.numeric_grad = np.array(
-        [(result.loss(start + h * e).item() - result.loss(start - h * e).item()) / (2 * h) for e in np.eye(2)]
-    )
+    result.numeric_grad = central_differences(lambda w: result.loss(w).item(), np.array(START), 1e-6)
     try:
         result.gradcheck_ok = gradcheck(result.loss, [Tensor(np.array(START), requires_grad=True, name="W")])
         result.gradcheck_message = "autodiff agrees with central differences (step h = 1e-6, atol = 1e-5, rtol = 1e-3)"
