@@ -66,39 +66,86 @@ def roll(t: _t.Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | 
     return out
 
 
-_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def pad(t: _t.Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> _t.Tensor:
-    """Pad the last len(pad) // 2 axes, PyTorch's order: (left, right) of the last axis first,
-    then of the one before, ... Modes: 'constant' (with `value`), 'reflect', 'replicate', 'circular'."""
+    """PyTorch's F.pad: pad the last len(pad) // 2 axes, (left, right) of the last axis first,
+    then of the one before, ... Modes, for an axis [a0 a1 a2 a3] padded by (2, 2):
+
+        constant  v  v  a0 a1 a2 a3 v  v     (`value`; a negative width crops, as in PyTorch)
+        reflect   a2 a1 a0 a1 a2 a3 a2 a1    (the edge is not repeated; widths < the axis size)
+        replicate a0 a0 a0 a1 a2 a3 a3 a3
+        circular  a2 a3 a0 a1 a2 a3 a0 a1    (widths <= the axis size)
+
+    Each padded axis is a `cat` of the tensor with slices of itself (a reversed slice for
+    reflect, a broadcast edge for replicate), so the gradient is G's middle plus G's margins
+    added back where they were copied from: slicing and summing, no scatter per element."""
     if len(pad) % 2 or len(pad) // 2 > t.ndim:
         raise ValueError(f"pad: {tuple(pad)} needs an even length of at most 2 * ndim = {2 * t.ndim}.")
     if mode not in _PAD_MODES:
-        raise ValueError(f"pad: mode must be one of {sorted(_PAD_MODES)}, got {mode!r}.")
+        raise ValueError(f"pad: mode must be one of {list(_PAD_MODES)}, got {mode!r}.")
+    if mode != "constant" and value != 0:
+        raise ValueError(f"pad: mode {mode!r} takes no value; value={value} belongs to mode='constant'.")
     widths = [(0, 0)] * t.ndim
     for i in range(len(pad) // 2):
         widths[t.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    if any(w < 0 for pair in widths for w in pair):
-        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported; slice the tensor instead.")
     if mode == "constant":
-        shape = tuple(n + lo + hi for n, (lo, hi) in zip(t.shape, widths))
-        inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(t.shape, widths))
-        out = ops.ScatterAdd.apply(t, index=inside, shape=shape)
-        if value != 0:
-            outside = np.full(shape, float(value), dtype=t.dtype)
-            outside[inside] = 0
-            out = out + _t.Tensor._wrap(outside, False, None)
-        return out
+        return _pad_constant(t, widths, value)
+    if any(w < 0 for pair in widths for w in pair):
+        raise ValueError(f"pad: negative padding {tuple(pad)} crops, which only mode='constant' does; slice instead.")
     out = t
     for d, (lo, hi) in enumerate(widths):
         if lo or hi:
-            n = t.shape[d]
-            if mode == "reflect" and (lo >= n or hi >= n):
-                raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the axis size {n}.")
-            index = np.pad(np.arange(n), (lo, hi), mode=_PAD_MODES[mode])  # type: ignore[call-overload]
-            out = out[(slice(None),) * d + (index,)]
+            out = cat(_margins(out, d, lo, hi, mode), axis=d)
     return out
+
+
+def _pad_constant(t: _t.Tensor, widths: list[tuple[int, int]], value: float) -> _t.Tensor:
+    """t placed inside a block of `value` (a negative width first crops that side)."""
+    crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(t.shape, widths))
+    if any(lo < 0 or hi < 0 for lo, hi in widths):
+        t = t[crop]
+        widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(t.shape, widths))
+    inside = tuple(slice(lo, lo + n) for n, (lo, _) in zip(t.shape, widths))
+    out = ops.ScatterAdd.apply(t, index=inside, shape=shape)
+    if value != 0:
+        outside = np.full(shape, float(value), dtype=t.dtype)
+        outside[inside] = 0
+        out = out + _t.Tensor._wrap(outside, False, None)
+    return out
+
+
+def _margins(t: _t.Tensor, d: int, lo: int, hi: int, mode: str) -> list[_t.Tensor]:
+    """[left margin, t, right margin] along axis d for mode reflect, replicate or circular (a
+    margin of width 0 left out)."""
+    n = t.shape[d]
+    if mode == "reflect" and (lo >= n or hi >= n):
+        raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be smaller than the axis size {n}.")
+    if mode == "replicate" and n == 0:
+        raise ValueError(f"pad: replicate padding of axis {d} of shape {t.shape}: there is no edge to repeat.")
+    if mode == "circular" and (lo > n or hi > n):
+        raise ValueError(f"pad: circular padding ({lo}, {hi}) may not exceed the axis size {n}.")
+
+    def take(start: int, stop: int | None, step: int = 1) -> _t.Tensor:
+        return t[(slice(None),) * d + (slice(start, stop, step),)]
+
+    def edge(i: int, width: int) -> _t.Tensor:
+        return take(i, i + 1).broadcast_to(t.shape[:d] + (width,) + t.shape[d + 1 :])
+
+    left: _t.Tensor | None
+    right: _t.Tensor | None
+    if mode == "reflect":
+        left = take(lo, 0, -1) if lo else None  # a_lo ... a_1
+        right = take(n - 2, n - 2 - hi if hi < n - 1 else None, -1) if hi else None  # a_(n-2) ... a_(n-1-hi)
+    elif mode == "replicate":
+        left = edge(0, lo) if lo else None
+        right = edge(n - 1, hi) if hi else None
+    else:
+        left = take(n - lo, n) if lo else None
+        right = take(0, hi) if hi else None
+    return [p for p in (left, t, right) if p is not None]
 
 
 def repeat(t: _t.Tensor, *sizes: Any) -> _t.Tensor:

@@ -142,6 +142,10 @@ class TensorMethods:
     def roll(self: Any, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> _t.Tensor:
         return movement.roll(self, shifts, dims)
 
+    def pad(self: Any, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> _t.Tensor:
+        """PyTorch's F.pad(t, pad, mode, value) as a method: (left, right) of the last axis first."""
+        return movement.pad(self, pad, mode, value)
+
     def repeat(self: Any, *sizes: Any) -> _t.Tensor:
         return movement.repeat(self, *sizes)
 
