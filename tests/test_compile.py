@@ -317,3 +317,28 @@ def test_calls_under_forward_mode_or_no_grad_run_eagerly() -> None:
     with tge.no_grad():
         assert compiled().item() == 5.0
     assert compiled.recordings == {}
+
+
+def test_relu_backward_selects_like_eager_where_the_upstream_gradient_is_not_finite() -> None:
+    """relu's derivative is exactly 0 where x <= 0 (at 0 too), so an infinite or NaN upstream
+    gradient gives 0 there, in eager and in the replay alike: a product with a 0/1 mask would
+    give inf * 0 = NaN."""
+    x = Tensor([-2.0, 0.0, 3.0, -0.5, 1.5, 0.0, 0.0], requires_grad=True, name="x")
+
+    def step(w: Tensor) -> Tensor:
+        loss = (x.relu() * w).sum()
+        loss.backward()
+        return loss
+
+    w = Tensor([np.inf, np.nan, 2.0, -np.inf, np.inf, -np.inf, 1.0])
+    with np.errstate(invalid="ignore"):
+        eager_loss = step(w)
+        assert x.grad is not None
+        eager = x.grad.data.copy()
+        compiled = tge.compile(step)
+        for _ in range(3):  # records, then replays twice
+            x.grad = None
+            loss = compiled(w)
+            assert x.grad is not None
+            assert same(x.grad.data, eager) and same(loss.data, eager_loss.data)
+    assert same(eager, np.array([0.0, 0.0, 2.0, 0.0, np.inf, 0.0, 0.0]))

@@ -355,7 +355,17 @@ def _relu_fwd(r: Recorder, n: _Node) -> Slot:
 
 
 def _relu_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
-    return [r.ufunc(np.multiply, g, r.call(np.asarray, n.saved["mask"], g.array.dtype))]
+    out = r.buffer(g.array)
+    r.tape.emit(where, (n.saved["mask"], g, 0.0, out))
+    return [out]
+
+
+def where(mask: np.ndarray, x: np.ndarray, zero: float, out: np.ndarray) -> None:
+    """out = np.where(mask, x, zero), written into `out`: a selection, as eager's (ops._select),
+    not a product with a 0/1 mask, so an infinite or NaN x never turns the places mask leaves
+    out into NaN (inf * 0 is NaN)."""
+    np.copyto(out, zero)
+    np.copyto(out, x, where=mask)
 
 
 def _sum_fwd(r: Recorder, n: _Node) -> Slot:
