@@ -17,11 +17,11 @@ REDUCTIONS = ["sum", "mean", "max", "min", "logsumexp", "var", "std", "softmax",
 def test_a_0d_tensor_takes_axis_0_and_minus_1_as_pytorch_does(name, axis):
     torch = pytest.importorskip("torch")
     x = Tensor(1.5, requires_grad=True)
-    out = getattr(x, name)(axis)
-    out.backward()
     tx = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
     theirs = {"max": "amax", "min": "amin"}.get(name, name)
-    kwargs = {"correction": 0} if name in ("var", "std") else {}
+    kwargs = {"correction": 0} if name in ("var", "std") else {}  # 1 would divide by 0 (n = 1)
+    out = getattr(x, name)(axis, **kwargs)
+    out.backward()
     tout = getattr(tx, theirs)(axis, **kwargs)
     tout.backward()
     assert out.shape == tuple(tout.shape) == ()

@@ -124,7 +124,11 @@ CASES = [
         torch_fn=lambda a: a.amin(dim=0, keepdim=True),
     ),  # fmt: skip
     Case(
-        "var", lambda a: a.var(axis=1), lambda a: a.var(axis=1), [(3, 5)], torch_fn=lambda a: a.var(dim=1, correction=0)
+        "var",
+        lambda a: a.var(axis=1, ddof=0),
+        lambda a: a.var(axis=1),
+        [(3, 5)],
+        torch_fn=lambda a: a.var(dim=1, correction=0),
     ),  # fmt: skip
     Case("var_ddof1", lambda a: a.var(ddof=1), lambda a: a.var(ddof=1), [(3, 5)], torch_fn=lambda a: a.var()),
     Case("logsumexp", lambda a: a.logsumexp(dim=1), lambda a: _lse(a, 1), [(3, 4)]),

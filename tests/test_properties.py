@@ -123,7 +123,9 @@ def make_reduction(name: str) -> Maker:
         elif not nd and rng.random() < 0.5:  # a 0-d value takes axis 0 or -1
             axis = (0,) if rng.random() < 0.5 else (-1,)
         keepdims = bool(rng.random() < 0.5)
-        return lambda v: getattr(v[i], name)(axis=axis, keepdims=keepdims)
+        # var/std: the population form, finite for a single element (n - 1 = 0 would divide by 0)
+        options = {"correction": 0} if name in ("var", "std") else {}
+        return lambda v: getattr(v[i], name)(axis=axis, keepdims=keepdims, **options)
 
     return make
 

@@ -267,7 +267,8 @@ def test_reductions_random_axes(shape: tuple[int, ...], reduce: str, keepdims: b
     axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
     a = np.random.default_rng(len(shape)).standard_normal(shape)
     x = Tensor(a, requires_grad=True)
-    out = getattr(x, reduce)(axis=axis, keepdims=keepdims)
+    ddof = {"ddof": 0} if reduce in ("var", "std") else {}  # NumPy's default (the methods' is PyTorch's 1)
+    out = getattr(x, reduce)(axis=axis, keepdims=keepdims, **ddof)
     if reduce == "logsumexp":
         m = a.max(axis=axis, keepdims=True)
         ref = np.log(np.exp(a - m).sum(axis=axis, keepdims=True)) + m
@@ -277,5 +278,5 @@ def test_reductions_random_axes(shape: tuple[int, ...], reduce: str, keepdims: b
     np.testing.assert_allclose(out.data, ref, rtol=1e-12, atol=1e-12)
     v = np.random.default_rng(7).standard_normal(out.shape)
     out.backward(Tensor(v))
-    (n,) = numeric_vjp(lambda b: getattr(Tensor(b), reduce)(axis=axis, keepdims=keepdims).data, [a], v)
+    (n,) = numeric_vjp(lambda b: getattr(Tensor(b), reduce)(axis=axis, keepdims=keepdims, **ddof).data, [a], v)
     np.testing.assert_allclose(x.grad.data, n, rtol=1e-6, atol=1e-7)  # type: ignore[union-attr]

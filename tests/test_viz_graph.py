@@ -319,7 +319,7 @@ def _rule(out) -> str:
 
 def test_composed_ops_derivative_text_follows_the_arguments_they_were_called_with():
     """The rule on a folded node is the derivative of what the call computed: a sum is not
-    divided by n, a variance with ddof=1 divides by n - 1, label smoothing changes the target."""
+    divided by n, a variance divides by n - correction (1 unless given), label smoothing changes the target."""
     from tinygrad_edu import linalg
     from tinygrad_edu.nn import functional as F
 
@@ -341,8 +341,10 @@ def test_composed_ops_derivative_text_follows_the_arguments_they_were_called_wit
             F.cross_entropy(z, t, reduction="sum", label_smoothing=0.1),
             "∂t2/∂z = (softmax(z) - ((1 - 0.1)·onehot + 0.1/3));  ∂t2/∂t = 0 (class indices)",
         ),
-        (p.var(), "∂t1/∂p = 2·(p - mean)/3"),
-        (p.var(ddof=1), "∂t1/∂p = 2·(p - mean)/(3 - 1)"),
+        (p.var(), "∂t1/∂p = 2·(p - mean)/(3 - 1)"),
+        (p.var(correction=0), "∂t1/∂p = 2·(p - mean)/3"),
+        (p.var(ddof=2), "∂t1/∂p = 2·(p - mean)/(3 - 2)"),
+        (p.std(unbiased=False), "∂t1/∂p = (p - mean)/(3·t1)"),
         (p.std(ddof=1), "∂t1/∂p = (p - mean)/((3 - 1)·t1)"),
         (p.clip(low=1.5), "∂t1/∂p = [1.5 <= p <= ∞]"),
         (F.hardtanh(p, 0.0, 6.0), "∂t1/∂p = [0 < p < 6]"),

@@ -150,12 +150,20 @@ def _min(a: Any, axis: Any = None, keepdims: bool = False) -> _t.Tensor:
     return _tensor(a).min(axis, keepdims)
 
 
-def _var(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> _t.Tensor:
-    return _tensor(a).var(axis, keepdims, ddof)
+def _var(
+    a: Any, axis: Any = None, *, ddof: float | None = None, keepdims: bool = False, correction: float | None = None
+) -> _t.Tensor:
+    """np.var: NumPy's default ddof=0 (the Tensor method's default is PyTorch's 1); NumPy 2's correction= too."""
+    ddof = 0 if ddof is None and correction is None else ddof
+    return _tensor(a).var(axis, keepdims, ddof=ddof, correction=correction)
 
 
-def _std(a: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> _t.Tensor:
-    return _tensor(a).std(axis, keepdims, ddof)
+def _std(
+    a: Any, axis: Any = None, *, ddof: float | None = None, keepdims: bool = False, correction: float | None = None
+) -> _t.Tensor:
+    """np.std, with np.var's ddof/correction."""
+    ddof = 0 if ddof is None and correction is None else ddof
+    return _tensor(a).std(axis, keepdims, ddof=ddof, correction=correction)
 
 
 def _dot(a: Any, b: Any) -> _t.Tensor:

@@ -433,26 +433,45 @@ class Mean(Primitive):
         return Mean.apply(ta, axis=self.axis, keepdims=self.keepdims)
 
 
-class Std(Primitive):
-    """f(a) = sqrt(sum((a - mean(a))^2) / d) over `axis`, d = n - ddof;  df/da = (a - mean(a)) / (d f)  (0 where f = 0)
+class Var(Primitive):
+    """f(a) = sum((a - mean(a))^2) / d over `axis`, d = n - correction;  df/da = 2 (a - mean(a)) / d
 
-    At f = 0 (a constant along the axis) the derivative is set to 0, as PyTorch sets it: the
-    formula would give 0 / 0."""
+    (The mean's own dependence on a drops out: the centered values sum to 0.) correction = 1
+    is PyTorch's default (the unbiased estimate), 0 NumPy's. d is clamped at 0 as both clamp
+    it, so correction >= n gives inf, or NaN for a constant, and a gradient that is not finite."""
 
-    save_output = True
-
-    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool, ddof: int) -> np.ndarray:
+    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool, correction: float) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
         n = int(np.prod([a.shape[i] for i in axis]))
-        self.dof = float(n - ddof)
-        with np.errstate(invalid="ignore", divide="ignore"):  # no elements, or ddof >= n: NaN or inf, as NumPy
+        dof = max(n - correction, 0.0)
+        self.scale = 2.0 / dof if dof > 0 else np.inf  # the derivative's factor 2 / d
+        with np.errstate(invalid="ignore", divide="ignore"):  # no elements, or correction >= n: NaN or inf
             centered = a - np.add.reduce(a, axis=axis, keepdims=True) / n
-            var = np.add.reduce(centered * centered, axis=axis, keepdims=keepdims) / self.dof  # type: ignore[call-overload]
-        return np.sqrt(var)
+            return np.add.reduce(centered * centered, axis=axis, keepdims=keepdims) / dof  # type: ignore[call-overload]
 
     def _centered(self) -> Any:
         (a,) = self.values(self.inputs[0])
         return a - a.mean(axis=self.axis, keepdims=True)
+
+    def backward(self, g: G) -> Grads:
+        if not self.keepdims and g.ndim:
+            g = g.reshape(_kept_shape(self.inputs[0].shape, self.axis))
+        return (self.scale * g * self._centered(),)
+
+    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
+        return self.scale * (ta * self._centered()).sum(axis=self.axis, keepdims=self.keepdims)
+
+
+class Std(Var):
+    """f(a) = sqrt(var(a)) over `axis`;  df/da = var'(a) / (2 f) = (a - mean(a)) / (d f)  (0 where f = 0)
+
+    Var's rules applied to G / (2 f). At f = 0 (a constant along the axis) the derivative is
+    set to 0, as PyTorch sets it: the formula would give 0 / 0."""
+
+    save_output = True
+
+    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool, correction: float) -> np.ndarray:
+        return np.sqrt(super().forward(a, axis, keepdims, correction))
 
     def _over_2f(self, g: Any) -> Any:
         """g / (2 f), 0 where f = 0 (f is replaced by 1 there, so even the discarded branch is finite)."""
@@ -461,14 +480,10 @@ class Std(Primitive):
         return _select(~zero, g / (2.0 * _where(zero, 1.0, out)))
 
     def backward(self, g: G) -> Grads:
-        g = self._over_2f(g)
-        if not self.keepdims and g.ndim:
-            g = g.reshape(_kept_shape(self.inputs[0].shape, self.axis))
-        return ((2.0 / self.dof) * g * self._centered(),)
+        return super().backward(self._over_2f(g))
 
     def jvp(self, ta: _t.Tensor) -> _t.Tensor:
-        dvar = (2.0 / self.dof) * (ta * self._centered()).sum(axis=self.axis, keepdims=self.keepdims)
-        return self._over_2f(dvar)
+        return self._over_2f(super().jvp(ta))
 
 
 class Max(Primitive):

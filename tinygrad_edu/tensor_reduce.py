@@ -1,6 +1,6 @@
 """`ReduceMethods`: the Tensor methods that reduce over axes (sum, mean, max, min, var, std,
 logsumexp, softmax, log_softmax, argmax, argmin, all, any) and `astype`, mixed into Tensor
-(tensor.py). sum, mean, max and std are primitives; the others are compositions of them."""
+(tensor.py). sum, mean, max, var and std are primitives; the others are compositions of them."""
 
 from __future__ import annotations
 
@@ -78,31 +78,39 @@ class ReduceMethods:
         self: Any,
         axis: _t.Axis = None,
         keepdims: bool = False,
-        ddof: int = 0,
         *,
+        correction: float | None = None,
+        unbiased: bool | None = None,
+        ddof: float | None = None,
         dim: _t.Axis = None,
         keepdim: bool | None = None,
     ) -> _t.Tensor:
-        """mean((x - mean(x))^2) * n / (n - ddof): NumPy's variance (ddof=0 by default)."""
-        axes = self._axes(axis, dim, "var")
-        n = int(np.prod([self.shape[a] for a in axes]))
-        centered = self - self.mean(axes, keepdims=True)
-        return (centered * centered).sum(axes, self._keep(keepdims, keepdim)) / float(n - ddof)
+        """sum((x - mean(x))^2) / (n - correction) over `axis`: PyTorch's variance, unbiased
+        (correction=1) by default. unbiased=True/False (PyTorch's older spelling) is correction
+        1/0, and ddof= is NumPy's name for it (np.var(t) passes ddof=0, NumPy's default)."""
+        axes, keep = self._axes(axis, dim, "var"), self._keep(keepdims, keepdim)
+        return ops.Var.apply(
+            self, axis=axes, keepdims=keep, correction=correction_of("var", correction, unbiased, ddof)
+        )
 
     @engine.composite("{a}.std()", "({a} - mean)/({dof}·{out})")
     def std(
         self: Any,
         axis: _t.Axis = None,
         keepdims: bool = False,
-        ddof: int = 0,
         *,
+        correction: float | None = None,
+        unbiased: bool | None = None,
+        ddof: float | None = None,
         dim: _t.Axis = None,
         keepdim: bool | None = None,
     ) -> _t.Tensor:
-        """sqrt(var(x)): NumPy's standard deviation (ddof=0 by default); its gradient is 0 where
-        x is constant along the axis, as in PyTorch."""
+        """sqrt(var(x)), with var's correction (default 1, as PyTorch; unbiased= and ddof= too);
+        its gradient is 0 where x is constant along the axis, as in PyTorch."""
         axes, keep = self._axes(axis, dim, "std"), self._keep(keepdims, keepdim)
-        return ops.Std.apply(self, axis=axes, keepdims=keep, ddof=ddof)
+        return ops.Std.apply(
+            self, axis=axes, keepdims=keep, correction=correction_of("std", correction, unbiased, ddof)
+        )
 
     @engine.composite("{a}.logsumexp()", "softmax({a})")
     def logsumexp(
@@ -194,3 +202,21 @@ def _finite_max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         return np.zeros(tuple(1 if i in axes else n for i, n in enumerate(x.shape)), x.dtype)
     m = np.maximum.reduce(x, axis=axes, keepdims=True)
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+def correction_of(op: str, correction: float | None, unbiased: bool | None, ddof: float | None) -> float:
+    """The one correction that var/std's three spellings give: correction= (PyTorch, default 1),
+    unbiased= (PyTorch's older bool: True is 1, False is 0), ddof= (NumPy)."""
+    given = {k: v for k, v in (("correction", correction), ("unbiased", unbiased), ("ddof", ddof)) if v is not None}
+    if len(given) > 1:
+        said = " and ".join(f"{k}={v!r}" for k, v in given.items())
+        raise TypeError(
+            f"{op}: got {said}, which name one setting; give just one: correction= (PyTorch), "
+            "unbiased= (PyTorch's older True/False) or ddof= (NumPy). The divisor is n - correction."
+        )
+    if unbiased is not None:
+        return 1.0 if unbiased else 0.0
+    value = next(iter(given.values()), 1)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: correction must be a number (0 for the population, 1 for the sample), got {value!r}.")
+    return float(value)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor_reduce import correction_of
+
 # ---------------------------------------------------------------- the ops as typed
 TYPED: dict[str, str] = {
     "Add": "{a} + {b}",
@@ -173,7 +175,12 @@ def option_slots(options: Mapping[str, Any], n: int | None, shape: tuple[int, ..
     rows = shape[0] if len(shape) == 2 else 1
     slots["/n"] = f"/{count}" if mean and count != 1 else ""
     slots["/rows"] = f"/{rows}" if mean and rows != 1 else ""
-    c = options.get("correction", options.get("ddof", 0)) or 0
+    # var/std: correction=, unbiased= or ddof= as given, PyTorch's default 1 when none is
+    c = (
+        correction_of("var", options.get("correction"), options.get("unbiased"), options.get("ddof"))
+        if "correction" in options
+        else 0
+    )
     slots["dof"] = f"({count} - {num(c)})" if c else str(count)
     smoothing = float(options.get("label_smoothing", 0.0) or 0.0)
     classes = shape[-1] if shape else 1
