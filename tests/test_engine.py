@@ -295,3 +295,20 @@ def test_user_defined_op_gets_a_tensor_gradient_and_builtins_get_arrays() -> Non
     np.testing.assert_allclose(x.grad.data, 2 * t * (1 - t**2))  # type: ignore[union-attr]
     (g,) = tge.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
     assert seen[-1] is Tensor and g.requires_grad
+
+
+def test_backward_takes_the_newest_node_first_without_a_sorting_pass() -> None:
+    """u is made before v, though z reads v first: the walk goes by creation (v, then u), and
+    each gradient is complete when its turn comes (x gets both paths)."""
+    x = Tensor(1.0, requires_grad=True)
+    u = x * 2.0
+    v = x * 3.0
+    z = v + u
+    seen: list[str] = []
+    u.register_hook(lambda g: seen.append("u"))
+    v.register_hook(lambda g: seen.append("v"))
+    z.backward()
+    assert seen == ["v", "u"]
+    assert x.grad is not None and x.grad.item() == 5.0
+    assert u.grad_fn is not None and v.grad_fn is not None and z.grad_fn is not None
+    assert u.grad_fn.seq < v.grad_fn.seq < z.grad_fn.seq

@@ -1,10 +1,10 @@
 """The backward walk: `run_backward` applies the chain rule from the output back to the leaves.
 
-It walks the graph from the output in reverse topological order, calls each node's
-`backward` (a vector-Jacobian product) once its gradient is fully accumulated, reduces
-broadcast axes with `unbroadcast`, and accumulates into the leaves' `.grad`. The rare cases
-(hooks, retain_grad, autograd.grad, anomaly mode, ops defined outside the package) are one
-guarded call each, below the walk.
+It walks the graph from the output, newest node first (which is a reverse topological
+order), calls each node's `backward` (a vector-Jacobian product) once its gradient is fully
+accumulated, reduces broadcast axes with `unbroadcast`, and accumulates into the leaves'
+`.grad`. The rare cases (hooks, retain_grad, autograd.grad, anomaly mode, ops defined
+outside the package) are one guarded call each, below the walk.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import gc
 import os
 from collections.abc import Iterator, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,8 @@ from .grad_mode import STATE, enable_grad, no_grad
 
 def toposort(*roots: _t.Tensor) -> list[_t.Tensor]:
     """Every non-leaf tensor the roots depend on through inputs that require grad, inputs
-    before outputs. Iterative depth-first post-order: no recursion limit, deterministic."""
+    before outputs. Iterative depth-first post-order: no recursion limit, deterministic.
+    (run_backward does not need it: it walks by creation number.)"""
     order: list[_t.Tensor] = []
     visited: set[int] = set()
     for root in roots:
@@ -55,34 +57,46 @@ def run_backward(
 ) -> list[_t.Tensor | None] | None:
     """Backpropagate `grads` from `roots`. Accumulates into leaves' `.grad` (and into
     tensors that called `retain_grad()`), or, when `inputs` is given, returns the gradient
-    with respect to each of them and touches no `.grad`."""
+    with respect to each of them and touches no `.grad`.
+
+    The walk needs no separate sorting pass: every node has a creation number (`seq`), and an
+    op's inputs were made before it, so taking the tensors that hold a gradient latest-made
+    first (a heap keyed by -seq) reaches each one after everything that used it: its
+    gradient is complete when its turn comes."""
     if STATE.recorder is not None:  # tge.compile is recording: it runs this backward itself
         return STATE.recorder.backward(roots, grads, retain_graph, create_graph, inputs)
-    with _cyclic_gc_paused():  # the sort allocates as it walks: no collections over the graph
-        order = toposort(*roots)
     # Without a graph to record, gradients travel as plain ndarrays (ops that accept them);
     # they become Tensors where users see them: hooks, retained and leaf gradients.
     arrays = not create_graph and not STATE.fw_level
-    pending: dict[int, Any] = {}
+    pending: dict[int, Any] = {}  # id(tensor) -> the sum of the gradients that reached it so far
+    ready: list[tuple[int, int, _t.Tensor]] = []  # heap of (-seq, arrival, tensor): non-leaves with a gradient
+    arrivals = 0  # breaks ties between tensors of one node (an in-place op's `before`)
+    leaves: dict[int, _t.Tensor] = {}  # id -> leaf tensor, in the order first reached
     for r, seed in zip(roots, grads):
+        key = id(r)
         value = seed.data if arrays else seed
-        pending[id(r)] = pending[id(r)] + value if id(r) in pending else value
+        if key in pending:
+            pending[key] = pending[key] + value
+        else:
+            pending[key] = value
+            if r.grad_fn is not None:
+                arrivals += 1
+                heappush(ready, (-r.grad_fn.seq, arrivals, r))
+            elif r.requires_grad:
+                leaves[key] = r  # x.backward() on a leaf
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[_t.Tensor | None] = [None] * len(inputs) if inputs is not None else []
-    leaves: dict[int, _t.Tensor] = {}  # id -> leaf tensor, in the order first reached
     stored = {id(s.data if s.data.base is None else s.data.base) for s in grads}  # never alias these
     anomaly = STATE.anomaly
-    epoch = graph.epoch
     with enable_grad() if create_graph else no_grad(), _cyclic_gc_paused():
-        for t in reversed(order):
-            g: Any = pending.pop(id(t), None)
-            if g is None:
-                continue
+        while ready:
+            t = heappop(ready)[2]
+            g: Any = pending.pop(id(t))
             if t._hooks or t._retains_grad or wanted is not None:  # rare: hooks, retain_grad, autograd.grad
                 g = _visit(t, g, arrays, wanted, results, create_graph, stored)
             node = t.grad_fn
             assert node is not None
-            if node.released or node.locked or node.epoch != epoch:  # rare: raise if it cannot run
+            if node.released or node.locked or node.epoch != graph.epoch:  # rare: raise if it cannot run
                 node.check_unchanged()
             # The chain rule: the op's VJP turns dL/dt into dL/d(input) for each input ...
             in_grads: tuple[Any, ...] = node.backward(g if node.array_backward or not arrays else _as_tensor(g))
@@ -93,25 +107,25 @@ def run_backward(
             for inp, ig in zip(node.inputs, in_grads):  # ... and the paths into one input add up
                 if ig is None or not inp.requires_grad:
                     continue
-                if arrays and isinstance(ig, _t.Tensor):
-                    ig = ig.data  # a formula that used a _t.Tensor method
-                if ig.shape != inp.data.shape:
-                    ig = unbroadcast(ig, inp.data.shape)
-                if ig.dtype != inp.data.dtype:
-                    ig = ig.astype(inp.data.dtype)  # a float32 input gets a float32 gradient
+                if arrays and type(ig) is not np.ndarray and isinstance(ig, _t.Tensor):
+                    ig = ig.data  # a formula that used a Tensor method
+                data = inp.data
+                if ig.shape != data.shape:
+                    ig = unbroadcast(ig, data.shape)
+                if ig.dtype is not data.dtype and ig.dtype != data.dtype:
+                    ig = ig.astype(data.dtype)  # a float32 input gets a float32 gradient
                 key = id(inp)
                 if key in pending:
                     pending[key] = pending[key] + ig
                 else:
                     pending[key] = ig
-                    if inp.grad_fn is None:
+                    if inp.grad_fn is not None:
+                        arrivals += 1
+                        heappush(ready, (-inp.grad_fn.seq, arrivals, inp))
+                    else:
                         leaves[key] = inp
             if not retain_graph:
                 node.release()
-        # roots that are leaves themselves (x.backward() on a leaf)
-        for r in roots:
-            if r.grad_fn is None and r.requires_grad:
-                leaves.setdefault(id(r), r)
         for key, leaf in leaves.items():
             g = _run_hooks(leaf, _as_tensor(pending.pop(key)))
             if wanted is not None:

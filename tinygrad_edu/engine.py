@@ -5,7 +5,7 @@
 | grad_mode.py | the per-thread switches: `no_grad`, `enable_grad`, `detect_anomaly`, `forward_level` |
 | graph.py | the node, `Function`: `apply` runs an op, records it and carries forward-mode tangents |
 | broadcasting.py | `unbroadcast`: the sum that undoes broadcasting, done once for every op |
-| backward.py | `toposort` and `run_backward`: the chain rule from the output back to the leaves |
+| backward.py | `run_backward`: the chain rule from the output back to the leaves, newest node first |
 | mutation.py | the read-only marking that keeps a graph's arrays from changing under it |
 | composite.py | `@composite`: a composed op (softmax, mse_loss) drawn as one node in the pictures |
 """

@@ -11,13 +11,28 @@ from typing import Any
 
 
 class _State(threading.local):
-    """Per-thread switches: recording for backward, forward-mode level, anomaly detection."""
+    """Per-thread switches: recording for backward, forward-mode level, anomaly detection.
+
+    `special` is True while any of the rare ones is on (forward mode, anomaly detection, a
+    recording): every op reads that one flag instead of three (a thread-local read is not
+    free). Setting a switch updates it."""
+
+    grad_enabled: bool
+    fw_level: int  # id of the active forward-mode (jvp) level; 0 = off
+    anomaly: bool
+    recorder: Any  # a tge.compile recording in progress (recorder.py), or None
+    special: bool
 
     def __init__(self) -> None:
         self.grad_enabled = True
-        self.fw_level = 0  # id of the active forward-mode (jvp) level; 0 = off
-        self.anomaly = False
-        self.recorder: Any = None  # a tge.compile recording in progress (recorder.py), or None
+        self.fw_level, self.anomaly, self.recorder = 0, False, None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name != "grad_enabled":
+            d = self.__dict__
+            rare = d.get("fw_level", 0) != 0 or d.get("anomaly", False) or d.get("recorder") is not None
+            super().__setattr__("special", rare)
 
 
 STATE = _State()

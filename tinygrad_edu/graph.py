@@ -11,6 +11,7 @@ its inputs with the node's `jvp`.
 from __future__ import annotations
 
 import functools
+import itertools
 import traceback
 import weakref
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from .grad_mode import STATE
 # In-place ops (inplace.py) advance the epoch; a node remembers the epoch it was recorded in,
 # so backward checks a node's inputs only when some in-place op ran after it was recorded.
 epoch = 0
+_seq = itertools.count(1)  # creation numbers of recorded nodes (Function.seq)
+_new = object.__new__
 
 
 def next_epoch() -> int:
@@ -44,7 +47,7 @@ class Function:
     Set `save_output = True` to reach the output tensor from `backward` as `self.output()`.
     """
 
-    __slots__ = ("inputs", "_out", "trace", "__dict__")
+    __slots__ = ("inputs", "seq", "_out", "trace", "__dict__")
     save_output = False
     array_backward = False  # True when backward also accepts G as a plain ndarray (ops.Primitive)
     released = False  # set by release() after a backward without retain_graph
@@ -54,6 +57,7 @@ class Function:
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
     locked: list[tuple[_t.Tensor, np.ndarray, list[Any]]] | tuple[()] = ()  # leaf arrays held read-only
     unlock: Callable[[], None] | None = None
+    seq: int  # creation number: an op's inputs have smaller ones (backward.py walks by it)
     epoch = 0  # the in-place epoch when this node was recorded (see check_unchanged)
     unlock_when_freed: weakref.ReferenceType[Function]
     # Each op defines these three; their signatures follow the op's inputs.
@@ -79,7 +83,7 @@ class Function:
         Formulas use operators that read the same for both (`g * (1.0 - out * out)`)."""
         if STATE.grad_enabled or STATE.fw_level:
             return tensors
-        return tuple(t.data for t in tensors)
+        return tuple([t.data for t in tensors])
 
     def lock_leaf(self, t: _t.Tensor) -> None:
         """Hold the memory of leaf `t` read-only while this node lives (see mutation.py)."""
@@ -141,10 +145,12 @@ class Function:
         ctx = cls()
         ctx.inputs = inputs
         try:
-            if len(inputs) == 2:
-                data = ctx.forward(inputs[0].data, inputs[1].data, **kwargs)
-            else:
+            if kwargs:
                 data = ctx.forward(*[t.data for t in inputs], **kwargs)
+            elif len(inputs) == 2:
+                data = ctx.forward(inputs[0].data, inputs[1].data)
+            else:
+                data = ctx.forward(*[t.data for t in inputs])
         except (ValueError, IndexError) as e:
             shapes = ", ".join(shape_of(t) for t in inputs)
             hint = ""
@@ -164,26 +170,37 @@ class Function:
                 if t.requires_grad or t._untracked:
                     untracked = True
                     break
-        out = _t.Tensor._wrap(data, requires, ctx if requires else None)
-        if untracked:
-            out._untracked = True
+        out = _new(_t.Tensor)  # Tensor._wrap, inlined: this runs once per op
+        out.data, out.requires_grad, out.grad_fn = data, requires, ctx if requires else None
         if requires:
             # Mutation safety: arrays the backward pass will read must not change under it.
-            data.setflags(write=False)  # an op result in a graph is read-only for good
+            data.setflags(False)  # type: ignore[call-arg]  # write=False, positional: half the cost
+            ctx.seq = next(_seq)
             ctx.epoch = epoch
             for t in inputs:
                 if t.grad_fn is None and t._lockable:
                     ctx.lock_leaf(t)  # a leaf's memory: read-only while this node lives
-        forward_mode = STATE.fw_level
-        if cls.save_output and (requires or forward_mode):
-            ctx._out = weakref.ref(out)
-        if requires and STATE.anomaly:
-            ctx.trace = traceback.extract_stack()[:-2]
-        if forward_mode:
-            forward_tangent(ctx, out)
-        if STATE.recorder is not None:  # tge.compile is recording: note the op for its replay
-            STATE.recorder.op(ctx, inputs, kwargs, out)
+            if cls.save_output:
+                ctx._out = weakref.ref(out)
+        elif untracked:
+            out._untracked = True
+        if STATE.special:  # rare: forward mode, detect_anomaly or a tge.compile recording
+            _special(ctx, inputs, kwargs, out, requires)
         return out
+
+
+def _special(
+    ctx: Function, inputs: tuple[_t.Tensor, ...], kwargs: dict[str, Any], out: _t.Tensor, requires: bool
+) -> None:
+    """What an op does besides its forward while a rare switch is on (see grad_mode.STATE)."""
+    if requires and STATE.anomaly:
+        ctx.trace = traceback.extract_stack()[:-3]  # where the op was called, for the error
+    if STATE.fw_level:
+        if ctx.save_output and not requires:
+            ctx._out = weakref.ref(out)
+        forward_tangent(ctx, out)
+    if STATE.recorder is not None:  # tge.compile is recording: note the op for its replay
+        STATE.recorder.op(ctx, inputs, kwargs, out)
 
 
 # ---------------------------------------------------------------- forward mode

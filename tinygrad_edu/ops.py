@@ -65,7 +65,24 @@ def _select(mask: np.ndarray, g: Any) -> Any:
     local derivative is exactly 0 the result is 0 even if g is infinite (inf * 0 is NaN)."""
     if isinstance(g, _t.Tensor):
         return Where.apply(_t.Tensor._wrap(mask, False, None), g, _const(g, 0.0))
-    return np.where(mask, g, np.zeros((), g.dtype))
+    return select(mask, g)
+
+
+_BITS = {2: (np.int16, np.uint16), 4: (np.int32, np.uint32), 8: (np.int64, np.uint64)}
+
+
+def select(mask: np.ndarray, g: Any, out: np.ndarray | None = None) -> np.ndarray:
+    """np.where(mask, g, 0) bit for bit (the 0 is +0.0), for a float array g, at a tenth of
+    np.where's cost when the mask is irregular (relu's is): g's bits ANDed with all ones where
+    mask holds (-True is -1) and all zeros elsewhere. Into `out` when given (tge.compile)."""
+    g = np.asarray(g)
+    bits = _BITS.get(g.dtype.itemsize) if g.dtype.kind == "f" else None
+    if bits is None:
+        return np.where(mask, g, np.zeros((), g.dtype))
+    signed, unsigned = bits
+    ones = np.negative(mask, dtype=signed).view(unsigned)
+    res = np.bitwise_and(g.view(unsigned), ones, out=None if out is None else out.view(unsigned))
+    return res.view(g.dtype)
 
 
 def _total(*terms: _t.Tensor | None) -> _t.Tensor:

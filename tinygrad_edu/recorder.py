@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -178,17 +179,27 @@ class Recorder:
             return engine.run_backward(roots, grads, retain_graph, create_graph, inputs)
 
     def _record_backward(self, roots: Sequence[Tensor], grads: Sequence[Tensor]) -> None:
-        order = engine.toposort(*roots)
         seeds = [self.slot(s) for s in grads]
         self.tape.note("backward from " + ", ".join(["{}"] * len(seeds)), *seeds)
+        # The walk of engine.run_backward, step for step: the tensors holding a gradient are
+        # taken latest-made node first (a heap keyed by -seq), leaves collected as reached.
         pending: dict[int, Slot] = {}
-        for r, seed in zip(roots, seeds):
-            pending[id(r)] = self.ufunc(np.add, pending[id(r)], seed) if id(r) in pending else seed
+        ready: list[tuple[int, int, Tensor]] = []
         leaves: dict[int, Tensor] = {}
-        for t in reversed(order):
-            g = pending.pop(id(t), None)
-            if g is None:
-                continue
+        arrivals = 0
+        for r, seed in zip(roots, seeds):
+            if id(r) in pending:
+                pending[id(r)] = self.ufunc(np.add, pending[id(r)], seed)
+            else:
+                pending[id(r)] = seed
+                if r.grad_fn is not None:
+                    arrivals += 1
+                    heappush(ready, (-r.grad_fn.seq, arrivals, r))
+                elif r.requires_grad:
+                    leaves[id(r)] = r
+        while ready:
+            t = heappop(ready)[2]
+            g = pending.pop(id(t))
             if t._hooks or t._retains_grad:
                 raise CompileError("tge.compile: hooks and retain_grad() are not replayed; call the function eagerly.")
             node = self.nodes.get(id(t.grad_fn))
@@ -212,11 +223,11 @@ class Recorder:
                     pending[key] = self.ufunc(np.add, pending[key], ig)
                 else:
                     pending[key] = ig
-                    if inp.grad_fn is None:
+                    if inp.grad_fn is not None:
+                        arrivals += 1
+                        heappush(ready, (-inp.grad_fn.seq, arrivals, inp))
+                    else:
                         leaves[key] = inp
-        for r in roots:
-            if r.grad_fn is None and r.requires_grad:
-                leaves.setdefault(id(r), r)
         for leaf in leaves.values():
             if leaf._hooks:
                 raise CompileError("tge.compile: hooks are not replayed; call the function without compile.")
@@ -356,16 +367,8 @@ def _relu_fwd(r: Recorder, n: _Node) -> Slot:
 
 def _relu_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
     out = r.buffer(g.array)
-    r.tape.emit(where, (n.saved["mask"], g, 0.0, out))
+    r.tape.emit(ops.select, (n.saved["mask"], g), {"out": out})  # eager's selection (ops._select)
     return [out]
-
-
-def where(mask: np.ndarray, x: np.ndarray, zero: float, out: np.ndarray) -> None:
-    """out = np.where(mask, x, zero), written into `out`: a selection, as eager's (ops._select),
-    not a product with a 0/1 mask, so an infinite or NaN x never turns the places mask leaves
-    out into NaN (inf * 0 is NaN)."""
-    np.copyto(out, zero)
-    np.copyto(out, x, where=mask)
 
 
 def _sum_fwd(r: Recorder, n: _Node) -> Slot:

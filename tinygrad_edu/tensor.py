@@ -47,10 +47,12 @@ class Tensor(TensorFactories, ReduceMethods, ShapeMethods, TensorMethods, InPlac
 
     __hash__ = object.__hash__  # == is elementwise, tensors still work as dict keys
 
-    # Class-level defaults: an op result sets only data, requires_grad and grad_fn.
+    # The three attributes every tensor sets live in slots; the others are class-level
+    # defaults until a tensor sets its own (in its __dict__, made only then).
+    __slots__ = ("data", "requires_grad", "grad_fn", "__dict__", "__weakref__")
     data: np.ndarray
-    requires_grad: bool = False
-    grad_fn: engine.Function | None = None
+    requires_grad: bool
+    grad_fn: engine.Function | None
     name: str | None = None
     _retains_grad: bool = False
     _hooks: list[Callable[[Tensor], Tensor | None]] | None = None
@@ -71,7 +73,7 @@ class Tensor(TensorFactories, ReduceMethods, ShapeMethods, TensorMethods, InPlac
     def _init(self, arr: np.ndarray, requires_grad: bool, name: str | None) -> None:
         if requires_grad:
             check_float(arr, "Tensor(requires_grad=True)")
-        self.data, self.requires_grad, self.name = arr, bool(requires_grad), name
+        self.data, self.requires_grad, self.grad_fn, self.name = arr, bool(requires_grad), None, name
 
     @staticmethod
     def _wrap(data: np.ndarray, requires_grad: bool, grad_fn: engine.Function | None) -> Tensor:
