@@ -1,6 +1,6 @@
 """The ops of the layers, in the op tables' four checks against PyTorch (value, gradient, jvp,
 second derivative): conv1d and conv2d with stride, padding, dilation and groups, both
-poolings, every loss of nn.functional, the activations called as Tensor methods, and the
+poolings, LayerNorm and BatchNorm1d, every loss of nn.functional, the activations called as Tensor methods, and the
 in-place ops and item assignment. Also:
 Conv1d's state_dict loads into torch.nn.Conv1d."""
 
@@ -65,6 +65,11 @@ def _cases() -> list[Case]:
         Case("squared_error", lambda a, b: F.squared_error(a, b), lambda a, b: ((b - a) ** 2).sum(), [(5,), (5,)]),
         Case("l1_l2_penalty", lambda a, b: F.l1_penalty([a, b]) + F.l2_penalty([a, b]),
              lambda a, b: a.abs().sum() + b.abs().sum() + (a * a).sum() + (b * b).sum(), [(3, 2), (4,)]),
+        # the normalization layers' forward as an op of their input (fresh layers: weight 1, bias 0)
+        Case("layer_norm", lambda a: nn.LayerNorm((3, 4))(a), lambda a: torch.nn.LayerNorm((3, 4), dtype=a.dtype)(a),
+             [(2, 3, 4)]),
+        Case("batch_norm1d_training", lambda a: nn.BatchNorm1d(3)(a),
+             lambda a: torch.nn.BatchNorm1d(3, dtype=a.dtype)(a), [(5, 3)]),
         # the two shape and dtype methods no other table has
         Case("swapaxes_astype", lambda a: a.swapaxes(0, 2).astype(np.float32).astype(np.float64) * a.swapaxes(2, 0),
              lambda a: a.transpose(0, 2).to(torch.float32).to(torch.float64) * a.transpose(2, 0), [(2, 3, 4)]),
