@@ -342,3 +342,31 @@ def test_relu_backward_selects_like_eager_where_the_upstream_gradient_is_not_fin
             assert x.grad is not None
             assert same(x.grad.data, eager) and same(loss.data, eager_loss.data)
     assert same(eager, np.array([0.0, 0.0, 2.0, 0.0, np.inf, 0.0, 0.0]))
+
+
+def test_a_gradient_nobody_keeps_is_written_again_and_one_kept_through_a_view_is_not() -> None:
+    """A replay reuses the gradient buffer it handed to .grad last time only when nothing
+    refers to it any more (zero_grad dropped it); a kept view of it keeps its values."""
+    W = Tensor(np.ones((2, 3)), requires_grad=True)
+
+    def step(x: Tensor) -> Tensor:
+        loss = (x @ W.T).sum()
+        loss.backward()
+        return loss
+
+    compiled = tge.compile(step)
+    compiled(Tensor(np.zeros((4, 3))))  # records
+    W.grad = None
+    compiled(Tensor(np.full((4, 3), 1.0)))
+    assert W.grad is not None
+    first = W.grad.data
+    address = first.__array_interface__["data"][0]
+    del first
+    W.grad = None
+    compiled(Tensor(np.full((4, 3), 2.0)))  # nobody held the buffer: written again
+    assert W.grad is not None and np.all(W.grad.data == 8.0)
+    assert W.grad.data.__array_interface__["data"][0] == address
+    row = W.grad.data[0]  # a view of the buffer, kept
+    W.grad = None
+    compiled(Tensor(np.full((4, 3), 3.0)))
+    assert np.all(row == 8.0) and W.grad is not None and np.all(W.grad.data == 12.0)

@@ -29,6 +29,7 @@ or `detect_anomaly` run eagerly.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -37,7 +38,7 @@ import numpy as np
 from . import engine
 from .engine import STATE
 from .recorder import CompileError, Recorder
-from .tape import ARG, Slot, Stale, Tape, describe, same_bits
+from .tape import ARG, VIEW, Slot, Stale, Tape, describe, same_bits, slots_in
 from .tensor import Tensor
 
 __all__ = ["CompileError", "Compiled", "compile"]
@@ -62,9 +63,11 @@ class _Recording:
     def __init__(self, tape: Tape, outputs: list[Slot], shape: str, segments: list[Any], checks: int) -> None:
         self.tape, self.outputs, self.shape, self.segments = tape, outputs, shape, segments
         self.checks_left = checks
+        self.handed: list[tuple[Slot, int, tuple[int, int]]] = []  # (slot, id of its array, references)
 
     def run(self) -> list[np.ndarray]:
         """Replay the tape; copies of the outputs (the user may keep them)."""
+        self.reclaim()
         prev = STATE.grad_enabled
         STATE.grad_enabled = False  # rules run as they are compute on arrays
         try:
@@ -82,16 +85,25 @@ class _Recording:
 
     def fill_grads(self, args: tuple[Any, ...]) -> None:
         """Accumulate into the leaves' .grad exactly as engine.run_backward does."""
-        handed: list[Slot] = []
         for seeds, pairs in self.segments:
             stored = {id(s.array if s.array.base is None else s.array.base) for s in seeds}
             for leaf, g in pairs:
                 t = args[leaf.source] if leaf.kind == ARG else leaf.source
+                counts = _references(g)
                 engine.accumulate_grad(t, Tensor._wrap(g.array, False, None), False, stored)
                 if t.grad is not None and np.may_share_memory(t.grad.data, g.array):
-                    handed.append(g)
-        for g in handed:  # the user holds that memory now: the next replay writes elsewhere
-            self.tape.renew(g)
+                    self.handed.append((g, id(g.array), counts))
+
+    def reclaim(self) -> None:
+        """Before a replay: a buffer handed to a leaf's .grad by the last one is written again
+        only when nothing outside the tape refers to it any more (`zero_grad()` dropped that
+        gradient, and nobody kept it or a view of it): its reference counts are back to what
+        they were before it was handed out. Otherwise the replay writes into fresh memory, so
+        a gradient you keep is never overwritten."""
+        for g, array_id, counts in self.handed:
+            if id(g.array) != array_id or _references(g) != counts:
+                self.tape.renew(g)
+        self.handed = []
 
     def pack(self, arrays: list[np.ndarray]) -> Any:
         tensors = [Tensor._wrap(a, False, None) for a in arrays]
@@ -186,6 +198,15 @@ class Compiled:
                 label = repr(t.name) if t.name else f"of shape {t.shape}"
                 raise _differs(f"the gradient of the tensor {label}", mine, theirs)
         return result
+
+
+def _references(slot: Slot) -> tuple[int, int]:
+    """How many references there are to a slot's array and to the buffer that owns its memory."""
+    owner = slot
+    while owner.kind == VIEW:
+        assert owner.make is not None
+        owner = slots_in(owner.make[1])[0]
+    return sys.getrefcount(slot.array), sys.getrefcount(owner.array)
 
 
 def _differs(what: str, mine: Any, theirs: Any) -> CompileError:
