@@ -146,15 +146,18 @@ def test_replay_creates_no_graph_and_fills_grad_like_eager(monkeypatch: pytest.M
         assert same(p.grad.data, q.grad.data)
 
 
-def test_gradients_and_losses_handed_out_are_not_overwritten_by_the_next_replay() -> None:
-    W = Tensor(np.ones((2, 3)), requires_grad=True)
-
+def _sum_of_products(W: Tensor) -> Any:
     def step(x: Tensor) -> Tensor:
         loss = (x @ W.T).sum()
         loss.backward()
         return loss
 
-    compiled = tge.compile(step)
+    return step
+
+
+def test_gradients_and_losses_handed_out_are_not_overwritten_by_the_next_replay() -> None:
+    W = Tensor(np.ones((2, 3)), requires_grad=True)
+    compiled = tge.compile(_sum_of_products(W))
     kept = []
     for k in range(4):
         W.grad = None
@@ -348,13 +351,7 @@ def test_a_gradient_nobody_keeps_is_written_again_and_one_kept_through_a_view_is
     """A replay reuses the gradient buffer it handed to .grad last time only when nothing
     refers to it any more (zero_grad dropped it); a kept view of it keeps its values."""
     W = Tensor(np.ones((2, 3)), requires_grad=True)
-
-    def step(x: Tensor) -> Tensor:
-        loss = (x @ W.T).sum()
-        loss.backward()
-        return loss
-
-    compiled = tge.compile(step)
+    compiled = tge.compile(_sum_of_products(W))
     compiled(Tensor(np.zeros((4, 3))))  # records
     W.grad = None
     compiled(Tensor(np.full((4, 3), 1.0)))
