@@ -96,7 +96,7 @@ def run_backward(
                 g = _visit(t, g, arrays, wanted, results, create_graph, stored)
             node = t.grad_fn
             assert node is not None
-            if node.released or node.locked or node.epoch != graph.epoch:  # rare: raise if it cannot run
+            if node.epoch != graph.epoch or node.locked:  # rare: released, changed in place, or reading a leaf
                 node.check_unchanged()
             # The chain rule: the op's VJP turns dL/dt into dL/d(input) for each input ...
             in_grads: tuple[Any, ...] = node.backward(g if node.array_backward or not arrays else _as_tensor(g))

@@ -28,6 +28,7 @@ from .grad_mode import STATE
 # so backward checks a node's inputs only when some in-place op ran after it was recorded.
 epoch = 0
 _seq = itertools.count(1)  # creation numbers of recorded nodes (Function.seq)
+RELEASED = -1  # the epoch of a released node (Function.release)
 _new = object.__new__
 
 
@@ -47,10 +48,11 @@ class Function:
     Set `save_output = True` to reach the output tensor from `backward` as `self.output()`.
     """
 
-    __slots__ = ("inputs", "seq", "_out", "trace", "__dict__")
+    # What every recorded node has lives in slots; what an op's forward saves for its
+    # derivative goes in the instance's __dict__, which release() empties.
+    __slots__ = ("inputs", "seq", "epoch", "_out", "trace", "__dict__")
     save_output = False
     array_backward = False  # True when backward also accepts G as a plain ndarray (ops.Primitive)
-    released = False  # set by release() after a backward without retain_graph
 
     inputs: tuple[_t.Tensor, ...]
     _out: weakref.ReferenceType[_t.Tensor]
@@ -58,7 +60,7 @@ class Function:
     locked: list[tuple[_t.Tensor, np.ndarray, list[Any]]] | tuple[()] = ()  # leaf arrays held read-only
     unlock: Callable[[], None] | None = None
     seq: int  # creation number: an op's inputs have smaller ones (backward.py walks by it)
-    epoch = 0  # the in-place epoch when this node was recorded (see check_unchanged)
+    epoch: int  # the in-place epoch when this node was recorded (see check_unchanged); RELEASED after release()
     unlock_when_freed: weakref.ReferenceType[Function]
     # Each op defines these three; their signatures follow the op's inputs.
     forward: Callable[..., np.ndarray]  # (*input arrays, **options) -> output array
@@ -102,9 +104,14 @@ class Function:
         this node raises."""
         unlock = self.unlock
         self.__dict__.clear()
-        self.released = True
+        self.epoch = RELEASED  # no in-place epoch equals it: backward's one check stops here
         if unlock is not None:
             unlock()
+
+    @property
+    def released(self) -> bool:
+        """True once a backward without retain_graph has dropped what forward saved."""
+        return self.epoch == RELEASED
 
     def check_unchanged(self) -> None:
         """Raise if this node cannot run its backward: its saved values were released by an

@@ -243,6 +243,10 @@ class Tensor(TensorFactories, ReduceMethods, ShapeMethods, TensorMethods, InPlac
         """`other` as a Tensor; Python numbers take this tensor's float dtype."""
         if type(other) is Tensor:
             return other
+        if type(other) is float:  # the common case, x * 2.0: one look-up by dtype and value
+            shared = _FLOAT_CONSTANTS.get(self.data.dtype, _NONE).get(other)
+            if shared is not None:
+                return shared
         if type(other) in (float, int, bool):
             dtype = self.data.dtype
             return _constant(other, dtype if dtype.kind == "f" else None)
@@ -318,6 +322,10 @@ class Tensor(TensorFactories, ReduceMethods, ShapeMethods, TensorMethods, InPlac
 
 
 _CONSTANTS: dict[tuple[Any, ...], Tensor] = {}
+# The same constants for nonzero float values met by float tensors, by dtype then value (no
+# key to build: 0.0 and -0.0, equal as keys but not as numbers, stay in _CONSTANTS only).
+_FLOAT_CONSTANTS: dict[np.dtype, dict[float, Tensor]] = {}
+_NONE: dict[float, Tensor] = {}
 
 
 def _constant(value: Scalar, dtype: np.dtype | None) -> Tensor:
@@ -332,8 +340,11 @@ def _constant(value: Scalar, dtype: np.dtype | None) -> Tensor:
         t._lockable = False
         if len(_CONSTANTS) >= 1024:
             _CONSTANTS.clear()
+            _FLOAT_CONSTANTS.clear()
         if value == value:  # NaN never equals itself, so it could never be found again
             _CONSTANTS[key] = t
+            if type(value) is float and value != 0.0 and dtype is not None:
+                _FLOAT_CONSTANTS.setdefault(dtype, {})[value] = t
     return t
 
 
