@@ -1,4 +1,4 @@
-"""Every rule of ops.py at its boundary points, against PyTorch.
+"""Every rule of ops.py (with the reductions and movements it gathers) at its boundary points, against PyTorch.
 
 The op table (test_ops.py) checks each op at random inputs, where no formula meets 0 / 0 or
 0 * inf. Here each row puts an op at the points where one could: 0, +-1, ties, a constant
@@ -190,7 +190,8 @@ def test_boundary_point_matches_pytorch(row: Row, check: str) -> None:
 
 
 def test_the_table_covers_every_primitive() -> None:
-    """Each primitive in ops.py is exercised by at least one row (by the node names it records)."""
+    """Each primitive reachable as ops.X (ops.py gathers the reductions and movements) is exercised
+    by at least one row (by the node names it records)."""
     from tinygrad_edu import ops
 
     primitives = {c.__name__ for c in vars(ops).values() if isinstance(c, type) and issubclass(c, ops.Primitive)}

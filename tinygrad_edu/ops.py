@@ -9,7 +9,9 @@ Tensors, so gradients of gradients work; otherwise as plain ndarrays, so a backw
 little more than the NumPy it runs. The first line of each docstring is the math. The engine
 reduces broadcast axes (`unbroadcast`) afterwards, so no rule here worries about broadcasting.
 
-Everything else (var, softmax, min, ...) is composed from these in tensor.py.
+Here: the base class, the helpers every rule shares and the elementwise primitives. The other
+primitives have a file per kind (ops_reduce.py, ops_movement.py, ops_pointwise.py, ops_scan.py,
+ops_einsum.py, ops_window.py); everything else (softmax, min, ...) is composed from them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import tensor as _t
-from .engine import Function, unbroadcast
+from .engine import Function
 
 G = Any  # an upstream gradient: a Tensor while a graph is recorded, else an ndarray
 Grads = tuple[Any, ...]
@@ -44,20 +46,6 @@ def _cos(x: Any) -> Any:
 
 def _sin(x: Any) -> Any:
     return x.sin() if isinstance(x, _t.Tensor) else np.sin(x)
-
-
-def _broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
-    return g.broadcast_to(shape) if isinstance(g, _t.Tensor) else np.broadcast_to(g, shape)
-
-
-def _getitem(g: Any, index: Any) -> Any:
-    return GetItem.apply(g, index=index) if isinstance(g, _t.Tensor) else g[index]
-
-
-def _scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    if isinstance(g, _t.Tensor):
-        return ScatterAdd.apply(g, index=index, shape=shape)
-    return ScatterAdd().forward(np.asarray(g), index, shape)
 
 
 def _select(mask: np.ndarray, g: Any) -> Any:
@@ -411,276 +399,21 @@ class Sqrt(Primitive):
         return tx / (2.0 * out)
 
 
-# ================================================================ reductions
-class Sum(Primitive):
-    """f(x) = sum of x over `axis`;  df/dx = 1 (G is broadcast back to x's shape)"""
-
-    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
-        self.axis, self.keepdims = axis, keepdims
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]  # np.sum, less wrapper
-
-    def backward(self, g: G) -> Grads:
-        shape = self.inputs[0].shape
-        if not self.keepdims and g.ndim:  # (a 0-d G broadcasts to any shape as it is)
-            g = g.reshape(_kept_shape(shape, self.axis))
-        return (_broadcast_to(g, shape),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return tx.sum(axis=self.axis, keepdims=self.keepdims)
-
-
-class Mean(Primitive):
-    """f(a) = sum of a over `axis` / n  (n elements summed);  df/da = 1 / n (G / n broadcast back)"""
-
-    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
-        self.axis, self.keepdims = axis, keepdims
-        self.n = int(np.prod([a.shape[i] for i in axis]))
-        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, as in NumPy
-            return np.add.reduce(a, axis=axis, keepdims=keepdims) / self.n  # type: ignore[call-overload]
-
-    def backward(self, g: G) -> Grads:
-        shape = self.inputs[0].shape
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = g / self.n
-        if not self.keepdims and g.ndim:
-            g = g.reshape(_kept_shape(shape, self.axis))
-        return (_broadcast_to(g, shape),)
-
-    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
-        return Mean.apply(ta, axis=self.axis, keepdims=self.keepdims)
-
-
-class Var(Primitive):
-    """f(a) = sum((a - mean(a))^2) / d over `axis`, d = n - correction;  df/da = 2 (a - mean(a)) / d
-
-    (The mean's own dependence on a drops out: the centered values sum to 0.) correction = 1
-    is PyTorch's default (the unbiased estimate), 0 NumPy's. d is clamped at 0 as both clamp
-    it, so correction >= n gives inf, or NaN for a constant, and a gradient that is not finite."""
-
-    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool, correction: float) -> np.ndarray:
-        self.axis, self.keepdims = axis, keepdims
-        n = int(np.prod([a.shape[i] for i in axis]))
-        dof = max(n - correction, 0.0)
-        self.scale = 2.0 / dof if dof > 0 else np.inf  # the derivative's factor 2 / d
-        with np.errstate(invalid="ignore", divide="ignore"):  # no elements, or correction >= n: NaN or inf
-            centered = a - np.add.reduce(a, axis=axis, keepdims=True) / n
-            return np.add.reduce(centered * centered, axis=axis, keepdims=keepdims) / dof  # type: ignore[call-overload]
-
-    def _centered(self) -> Any:
-        (a,) = self.values(self.inputs[0])
-        return a - a.mean(axis=self.axis, keepdims=True)
-
-    def backward(self, g: G) -> Grads:
-        if not self.keepdims and g.ndim:
-            g = g.reshape(_kept_shape(self.inputs[0].shape, self.axis))
-        return (self.scale * g * self._centered(),)
-
-    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
-        return self.scale * (ta * self._centered()).sum(axis=self.axis, keepdims=self.keepdims)
-
-
-class Std(Var):
-    """f(a) = sqrt(var(a)) over `axis`;  df/da = var'(a) / (2 f) = (a - mean(a)) / (d f)  (0 where f = 0)
-
-    Var's rules applied to G / (2 f). At f = 0 (a constant along the axis) the derivative is
-    set to 0, as PyTorch sets it: the formula would give 0 / 0."""
-
-    save_output = True
-
-    def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool, correction: float) -> np.ndarray:
-        return np.sqrt(super().forward(a, axis, keepdims, correction))
-
-    def _over_2f(self, g: Any) -> Any:
-        """g / (2 f), 0 where f = 0 (f is replaced by 1 there, so even the discarded branch is finite)."""
-        (out,) = self.values(self.output())
-        zero = self.output().data == 0
-        return _select(~zero, g / (2.0 * _where(zero, 1.0, out)))
-
-    def backward(self, g: G) -> Grads:
-        return super().backward(self._over_2f(g))
-
-    def jvp(self, ta: _t.Tensor) -> _t.Tensor:
-        return self._over_2f(super().jvp(ta))
-
-
-class Max(Primitive):
-    """f(x) = max of x over `axis`;  df/dx = [x = f] / (number of ties)  (ties split evenly)"""
-
-    def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
-        self.axis, self.keepdims = axis, keepdims
-        m = np.maximum.reduce(x, axis=axis, keepdims=True)
-        self.mask = x == m
-        self.weight = self.mask / np.sum(self.mask, axis=axis, keepdims=True)
-        return m if keepdims else np.squeeze(m, axis=axis)
-
-    def backward(self, g: G) -> Grads:
-        x = self.inputs[0]
-        if not self.keepdims:
-            g = g.reshape(_kept_shape(x.shape, self.axis))
-        return (_select(self.mask, g * _const(g, self.weight)),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return _select(self.mask, tx * _const(tx, self.weight)).sum(axis=self.axis, keepdims=self.keepdims)
-
-
-def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(1 if i in axis else n for i, n in enumerate(shape))
-
-
-# ================================================================ movement
-class Reshape(Primitive):
-    """f(x) = x viewed with a new shape;  df/dx: G reshaped back"""
-
-    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        out = np.reshape(x, shape)
-        self.shape = out.shape
-        return out
-
-    def backward(self, g: G) -> Grads:
-        return (g.reshape(self.inputs[0].shape),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return tx.reshape(self.shape)
-
-
-class Transpose(Primitive):
-    """f(x) = x with axes permuted;  df/dx: G permuted back (inverse permutation)"""
-
-    def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-        self.axes = axes
-        return np.transpose(x, axes)
-
-    def backward(self, g: G) -> Grads:
-        return (g.transpose(*np.argsort(self.axes)),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return tx.transpose(*self.axes)
-
-
-class BroadcastTo(Primitive):
-    """f(x) = x repeated along new or size-1 axes;  df/dx: G summed over those axes"""
-
-    def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        self.shape = shape
-        return np.broadcast_to(x, shape)
-
-    def backward(self, g: G) -> Grads:
-        return (unbroadcast(g, self.inputs[0].shape),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return tx.broadcast_to(self.shape)
-
-
-class GetItem(Primitive):
-    """f(x) = x[index];  df/dx: G scattered into zeros at index (repeats accumulate)"""
-
-    def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
-        self.index = index
-        return x[index]
-
-    def backward(self, g: G) -> Grads:
-        return (_scatter_add(g, self.index, self.inputs[0].shape),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return GetItem.apply(tx, index=self.index)
-
-
-class ScatterAdd(Primitive):
-    """f(g) = zeros(shape) with g added at index;  the adjoint of GetItem: df/dg: G[index]"""
-
-    def forward(self, g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
-        self.index, self.shape = index, shape
-        out = np.zeros(shape, dtype=g.dtype)
-        if _is_basic(index):
-            out[index] = g  # basic slicing never repeats an element
-        else:
-            np.add.at(out, index, g)
-        return out
-
-    def backward(self, g: G) -> Grads:
-        return (_getitem(g, self.index),)
-
-    def jvp(self, tg: _t.Tensor) -> _t.Tensor:
-        return ScatterAdd.apply(tg, index=self.index, shape=self.shape)
-
-
-def _transposed(t: _t.Tensor) -> bool:
-    """A 2-D tensor laid out column by column: the transpose of a contiguous matrix."""
-    flags = t.data.flags
-    return t.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
-
-
-def _is_basic(index: Any) -> bool:
-    """True for indices made of ints, slices, None and Ellipsis only (no arrays)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice, type(None), type(Ellipsis))) for p in parts)
-
-
-class Cat(Primitive):
-    """f(x1, ..., xn) = concatenation along `axis`;  df/dxi: the slice of G where xi sits"""
-
-    def forward(self, *xs: np.ndarray, axis: int) -> np.ndarray:
-        self.axis = axis
-        return np.concatenate(xs, axis=axis)
-
-    def backward(self, g: G) -> Grads:
-        grads: list[_t.Tensor | None] = []
-        start = 0
-        for x in self.inputs:
-            stop = start + x.shape[self.axis]
-            index = (slice(None),) * self.axis + (slice(start, stop),)
-            grads.append(_getitem(g, index) if x.requires_grad else None)
-            start = stop
-        return tuple(grads)
-
-    def jvp(self, *ts: _t.Tensor | None) -> _t.Tensor:
-        return Cat.apply(*[_or_zeros(t, x) for t, x in zip(ts, self.inputs)], axis=self.axis)
-
-
-class Cast(Primitive):
-    """f(x) = x converted to another float dtype;  df/dx: G converted back"""
-
-    def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        self.dtype = dtype
-        return x.astype(dtype)
-
-    def backward(self, g: G) -> Grads:
-        return (g.astype(self.inputs[0].dtype),)
-
-    def jvp(self, tx: _t.Tensor) -> _t.Tensor:
-        return Cast.apply(tx, dtype=self.dtype)
-
-
-# ================================================================ matmul
-class MatMul(Primitive):
-    """f(A, B) = A @ B (NumPy's matmul: batch axes broadcast);  dA = G B^T,  dB = A^T G"""
-
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.matmul(a, b)
-
-    def backward(self, g: G) -> Grads:
-        A, B = self.inputs
-        a, b = self.values(A, B)
-        # A 1-D operand acts as a one-row (A) or one-column (B) matrix, as in matmul itself;
-        # G gets the axis that matmul removed, and the gradient loses it again.
-        if A.ndim == 1:
-            a, g = a.reshape(1, -1), g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
-        if B.ndim == 1:
-            b, g = b.reshape(-1, 1), g.reshape(g.shape + (1,))
-        ga = gb = None
-        if A.requires_grad:
-            ga = g @ b.swapaxes(-1, -2)
-            if A.ndim == 1:
-                ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
-        if B.requires_grad:
-            if _transposed(B):  # x @ W.T: the same product, computed as (G^T A)^T
-                gb = (g.swapaxes(-1, -2) @ a).swapaxes(-1, -2)  # so that W's gradient is contiguous
-            else:
-                gb = a.swapaxes(-1, -2) @ g
-            if B.ndim == 1:
-                gb = gb.reshape(gb.shape[:-1])
-        return ga, gb
-
-    def jvp(self, ta: _t.Tensor | None, tb: _t.Tensor | None) -> _t.Tensor:
-        a, b = self.values(*self.inputs)
-        return _total(None if ta is None else ta @ b, None if tb is None else a @ tb)
+# ================================================================ reductions, movement, matmul
+# Gathered from their own files (imported last: they build on the helpers above), so that
+# `ops.Sum` and `ops.MatMul` work as `ops.Mul` does.
+from .ops_movement import (  # noqa: E402, F401
+    BroadcastTo,
+    Cast,
+    Cat,
+    GetItem,
+    MatMul,
+    Reshape,
+    ScatterAdd,
+    Transpose,
+    _getitem,
+    _is_basic,
+    _scatter_add,
+    _transposed,
+)
+from .ops_reduce import Max, Mean, Std, Sum, Var, _broadcast_to, _kept_shape  # noqa: E402, F401
