@@ -2,8 +2,9 @@
 
 `write_report(result, out_dir)` draws the pictures (matplotlib for plots, Graphviz's `dot`
 for graphs, with the text graph instead when `dot` is missing) and writes the page: a table
-of contents and one section per part of the lesson (`report_sections`), each with its
-formula, the number tinygrad_edu computed next to the one derived by hand, and a picture.
+of contents and one section per part of the lesson (`report_sections`, `report_step_size`),
+each with its formula, the number tinygrad_edu computed next to the one derived by hand, and
+a picture.
 Every piece of text that goes into the HTML is escaped.
 """
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -119,6 +121,19 @@ def figure(out: Path, name: str, alt: str, caption: str = "") -> str:
         f'style="min-width:{min_width}px" data-min-text-px="{text_px:.2f}"></a></div>'
         f"{cap}</figure>"
     )
+
+
+class Pictures:
+    """Draws a picture into the report's folder, records the file, returns its <figure>."""
+
+    def __init__(self, out: Path, written: Written) -> None:
+        self.out, self.written = out, written
+
+    def __call__(self, name: str, draw: Callable[[Path], Any], alt: str, caption: str = "") -> str:
+        path = self.out / name
+        draw(path)
+        self.written.files.append(path)
+        return figure(self.out, name, alt, caption)
 
 
 def graphs(result: DemoResult, out: Path, written: Written) -> tuple[str, str]:
