@@ -52,7 +52,10 @@ class Transpose(Primitive):
         return np.transpose(x, axes)
 
     def backward(self, g: G) -> Grads:
-        return (g.transpose(*np.argsort(self.axes)),)
+        inverse = [0] * len(self.axes)  # the permutation that undoes axes
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return (g.transpose(*inverse),)
 
     def jvp(self, tx: _t.Tensor) -> _t.Tensor:
         return tx.transpose(*self.axes)

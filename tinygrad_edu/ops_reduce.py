@@ -9,6 +9,7 @@ and stay finite where the standard deviation is 0.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -48,13 +49,19 @@ class Mean(Primitive):
 
     def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
-        self.n = int(np.prod([a.shape[i] for i in axis]))
-        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, as in NumPy
-            return np.add.reduce(a, axis=axis, keepdims=keepdims) / self.n  # type: ignore[call-overload]
+        self.n = math.prod([a.shape[i] for i in axis])
+        total = np.add.reduce(a, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
+        if self.n == 0:
+            with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, as in NumPy
+                return total / self.n
+        return total / self.n
 
     def backward(self, g: G) -> Grads:
         shape = self.inputs[0].shape
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if self.n == 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = g / self.n
+        else:
             g = g / self.n
         if not self.keepdims and g.ndim:
             g = g.reshape(_kept_shape(shape, self.axis))
