@@ -10,7 +10,6 @@ its inputs with the node's `jvp`.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import traceback
 import weakref
@@ -58,7 +57,6 @@ class Function:
     _out: weakref.ReferenceType[_t.Tensor]
     trace: list[traceback.FrameSummary]  # where the op was created (only under detect_anomaly)
     locked: list[tuple[_t.Tensor, np.ndarray, list[Any]]] | tuple[()] = ()  # leaf arrays held read-only
-    unlock: Callable[[], None] | None = None
     seq: int  # creation number: an op's inputs have smaller ones (backward.py walks by it)
     epoch: int  # the in-place epoch when this node was recorded (see check_unchanged); RELEASED after release()
     unlock_when_freed: weakref.ReferenceType[Function]
@@ -92,21 +90,20 @@ class Function:
         entry = mutation.lock(t.data)
         if entry is None:
             return
-        if self.unlock is None:
-            locked: list[tuple[_t.Tensor, np.ndarray, list[Any]]] = []
-            self.locked = locked
-            self.unlock = functools.partial(mutation.unlock_all, locked)
+        locked = self.locked
+        if not locked:
+            locked = self.locked = []
             self.unlock_when_freed = weakref.ref(self, lambda _: mutation.unlock_all(locked))  # if never released
-        self.locked.append((t, t.data, entry))  # type: ignore[union-attr]
+        locked.append((t, t.data, entry))
 
     def release(self) -> None:
         """Drop what forward saved and unlock the user's arrays; a later backward through
         this node raises."""
-        unlock = self.unlock
-        self.__dict__.clear()
+        locked = self.locked
+        self.__dict__.clear()  # (the weakref above goes too: its callback will not run)
         self.epoch = RELEASED  # no in-place epoch equals it: backward's one check stops here
-        if unlock is not None:
-            unlock()
+        if locked:
+            mutation.unlock_all(locked)
 
     @property
     def released(self) -> bool:

@@ -33,7 +33,8 @@ def lock(arr: np.ndarray) -> list[Any] | None:
     root = arr if arr.base is None else root_of(arr)
     entry = _LOCKS.get(id(root))
     if entry is None:
-        if not root.flags.writeable or not root.flags.owndata:
+        flags = root.flags
+        if not flags.writeable or not flags.owndata:
             return None  # read-only already (a constant, a broadcast), or not NumPy's to lock
         root.setflags(write=False)
         entry = _LOCKS[id(root)] = [root, 0, 0, ""]
