@@ -284,7 +284,7 @@ class _paused:  # noqa: N801 - used as a context manager
 
 # ---------------------------------------------------------------- rules as NumPy calls
 # Each forward rule returns the output slot; each backward rule the gradient slot per input
-# (None where the op's backward gives None). They repeat the ops' own NumPy calls (ops.py),
+# (None where the op's backward gives None). They repeat the ops' own NumPy calls (ops*.py),
 # and the recording checks every forward result against eager's bits.
 def _add_fwd(r: Recorder, n: _Node) -> Slot:
     return r.ufunc(np.add, *n.ins)

@@ -4,7 +4,7 @@ This file holds the class itself: its attributes, conversion, autograd methods a
 arithmetic. The other methods come from mixins, one file per kind: construction
 (tensor_create.py), reductions (tensor_reduce.py), shape (tensor_shape.py), in-place ops
 (inplace.py) and the rest (tensor_methods.py). Every method is either a primitive
-(`ops.X.apply(...)`) or a composition of them; the derivatives live in ops.py only. Array
+(`ops.X.apply(...)`) or a composition of them; the derivatives live in the ops*.py files only. Array
 semantics follow NumPy (broadcasting, dtypes, `axis`/`keepdims`); autograd semantics follow
 PyTorch.
 """
