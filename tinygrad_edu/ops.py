@@ -91,7 +91,7 @@ def _or_zeros(tangent: _t.Tensor | None, like: _t.Tensor) -> _t.Tensor:
 
 # ================================================================ binary elementwise
 class Add(Primitive):
-    """f(x, y) = x + y;  df/dx = 1,  df/dy = 1"""
+    """f(a, b) = a + b;  df/da = 1,  df/db = 1"""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x + y
@@ -119,7 +119,7 @@ class Sub(Primitive):
 
 
 class Mul(Primitive):
-    """f(x, y) = x * y;  df/dx = y,  df/dy = x"""
+    """f(a, b) = a * b;  df/da = b,  df/db = a"""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x * y
@@ -218,7 +218,7 @@ class Maximum(Primitive):
 
 
 class Where(Primitive):
-    """f(c, x, y) = x if c else y;  df/dx = [c],  df/dy = [not c]"""
+    """f(c, a, b) = a if c else b;  df/da = [c],  df/db = [not c]"""
 
     def forward(self, c: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.where(c, x, y)
@@ -261,7 +261,7 @@ class Neg(Primitive):
 
 
 class Exp(Primitive):
-    """f(x) = exp(x);  df/dx = exp(x) = f"""
+    """f(a) = exp(a);  df/da = exp(a) = f"""
 
     save_output = True
 
@@ -277,7 +277,7 @@ class Exp(Primitive):
 
 
 class Log(Primitive):
-    """f(x) = log(x);  df/dx = 1 / x"""
+    """f(a) = log(a);  df/da = 1 / a"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.log(x)
@@ -292,7 +292,7 @@ class Log(Primitive):
 
 
 class Sin(Primitive):
-    """f(x) = sin(x);  df/dx = cos(x)"""
+    """f(a) = sin(a);  df/da = cos(a)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.sin(x)
@@ -306,7 +306,7 @@ class Sin(Primitive):
 
 
 class Cos(Primitive):
-    """f(x) = cos(x);  df/dx = -sin(x)"""
+    """f(a) = cos(a);  df/da = -sin(a)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.cos(x)
@@ -320,7 +320,7 @@ class Cos(Primitive):
 
 
 class Tanh(Primitive):
-    """f(x) = tanh(x);  df/dx = 1 - f^2"""
+    """f(a) = tanh(a);  df/da = 1 - f^2"""
 
     save_output = True
 
@@ -337,7 +337,7 @@ class Tanh(Primitive):
 
 
 class Sigmoid(Primitive):
-    """f(x) = 1 / (1 + exp(-x));  df/dx = f (1 - f)"""
+    """f(a) = 1 / (1 + exp(-a));  df/da = f (1 - f)"""
 
     save_output = True
 
@@ -356,7 +356,7 @@ class Sigmoid(Primitive):
 
 
 class Relu(Primitive):
-    """f(x) = max(x, 0);  df/dx = [x > 0]  (0 at x = 0)"""
+    """f(a) = max(a, 0);  df/da = [a > 0]  (0 at a = 0)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x > 0
@@ -370,7 +370,7 @@ class Relu(Primitive):
 
 
 class Abs(Primitive):
-    """f(x) = |x|;  df/dx = sign(x)  (0 at x = 0)"""
+    """f(a) = |a|;  df/da = sign(a)  (0 at a = 0)"""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.abs(x)
@@ -383,7 +383,7 @@ class Abs(Primitive):
 
 
 class Sqrt(Primitive):
-    """f(x) = sqrt(x);  df/dx = 1 / (2 f)"""
+    """f(a) = sqrt(a);  df/da = 1 / (2 f)"""
 
     save_output = True
 

@@ -30,7 +30,7 @@ def _scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
 
 # ================================================================ movement
 class Reshape(Primitive):
-    """f(x) = x viewed with a new shape;  df/dx: G reshaped back"""
+    """f(a) = a viewed with a new shape;  df/da: G reshaped back"""
 
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         out = np.reshape(x, shape)
@@ -45,7 +45,7 @@ class Reshape(Primitive):
 
 
 class Transpose(Primitive):
-    """f(x) = x with axes permuted;  df/dx: G permuted back (inverse permutation)"""
+    """f(a) = a with axes permuted;  df/da: G permuted back (inverse permutation)"""
 
     def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         self.axes = axes
@@ -62,7 +62,7 @@ class Transpose(Primitive):
 
 
 class BroadcastTo(Primitive):
-    """f(x) = x repeated along new or size-1 axes;  df/dx: G summed over those axes"""
+    """f(a) = a repeated along new or size-1 axes;  df/da: G summed over those axes"""
 
     def forward(self, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         self.shape = shape
@@ -76,7 +76,7 @@ class BroadcastTo(Primitive):
 
 
 class GetItem(Primitive):
-    """f(x) = x[index];  df/dx: G scattered into zeros at index (repeats accumulate)"""
+    """f(a) = a[index];  df/da: G scattered into zeros at index (repeats accumulate)"""
 
     def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
         self.index = index
@@ -121,7 +121,7 @@ def _is_basic(index: Any) -> bool:
 
 
 class Cat(Primitive):
-    """f(x1, ..., xn) = concatenation along `axis`;  df/dxi: the slice of G where xi sits"""
+    """f(a1, ..., an) = concatenation along `axis`;  df/dai: the slice of G where ai sits"""
 
     def forward(self, *xs: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis
@@ -142,7 +142,7 @@ class Cat(Primitive):
 
 
 class Cast(Primitive):
-    """f(x) = x converted to another float dtype;  df/dx: G converted back"""
+    """f(a) = a converted to another float dtype;  df/da: G converted back"""
 
     def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         self.dtype = dtype

@@ -28,7 +28,7 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...
 
 
 class Sum(Primitive):
-    """f(x) = sum of x over `axis`;  df/dx = 1 (G is broadcast back to x's shape)"""
+    """f(a) = sum of a over `axis`;  df/da = 1 (G is broadcast back to a's shape)"""
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
@@ -125,7 +125,7 @@ class Std(Var):
 
 
 class Max(Primitive):
-    """f(x) = max of x over `axis`;  df/dx = [x = f] / (number of ties)  (ties split evenly)"""
+    """f(a) = max of a over `axis`;  df/da = [a = f] / (number of ties)  (ties split evenly)"""
 
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
