@@ -1,0 +1,185 @@
+"""The rules of `tge.compile` for the common primitives: each op's forward and backward as
+direct NumPy calls into the tape's buffers (recorder.py emits them; any op without a rule
+here is replayed by calling its own forward and backward).
+
+Each forward rule returns the output slot; each backward rule the gradient slot per input
+(None where the op's backward gives None). They repeat the ops' own NumPy calls (ops*.py),
+and the recording checks every forward result against eager's bits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import ops
+from .tape import Slot
+
+if TYPE_CHECKING:
+    from .recorder import Recorder, _Node
+
+
+def _add_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.add, *n.ins)
+
+
+def _add_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [g, g]
+
+
+def _mul_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.multiply, *n.ins)
+
+
+def _mul_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    x, y = n.ins
+    return [r.ufunc(np.multiply, g, y) if n.needs[0] else None, r.ufunc(np.multiply, g, x) if n.needs[1] else None]
+
+
+def _sub_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.subtract, *n.ins)
+
+
+def _sub_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [g, r.ufunc(np.negative, g) if n.needs[1] else None]
+
+
+def _neg_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.negative, n.ins[0])
+
+
+def _neg_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [r.ufunc(np.negative, g)]
+
+
+def _div_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.true_divide, *n.ins)
+
+
+def _div_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    b = n.ins[1]
+    ga = r.ufunc(np.true_divide, g, b) if n.needs[0] else None
+    gb = r.ufunc(np.multiply, r.ufunc(np.negative, g), r.ufunc(np.true_divide, n.out, b)) if n.needs[1] else None
+    return [ga, gb]
+
+
+def _count(n: _Node) -> int:
+    """How many elements Mean averages over."""
+    return int(np.prod([n.ins[0].array.shape[i] for i in n.kwargs["axis"]]))
+
+
+def _mean_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.true_divide, r.reduce(np.add, n.ins[0], n.kwargs["axis"], n.kwargs["keepdims"]), _count(n))
+
+
+def _mean_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return _sum_bwd(r, n, r.ufunc(np.true_divide, g, _count(n)))
+
+
+def _exp_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.exp, n.ins[0])
+
+
+def _exp_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [r.ufunc(np.multiply, g, n.out)]
+
+
+def _tanh_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.tanh, n.ins[0])
+
+
+def _tanh_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    square = r.ufunc(np.multiply, n.out, n.out)
+    return [r.ufunc(np.multiply, g, r.ufunc(np.subtract, 1.0, square))]
+
+
+def _relu_fwd(r: Recorder, n: _Node) -> Slot:
+    n.saved["mask"] = r.ufunc(np.greater, n.ins[0], 0)
+    return r.ufunc(np.maximum, n.ins[0], 0)
+
+
+def _relu_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    out = r.buffer(g.array)
+    r.tape.emit(ops.select, (n.saved["mask"], g), {"out": out})  # eager's selection (ops._select)
+    return [out]
+
+
+def _sum_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.reduce(np.add, n.ins[0], n.kwargs["axis"], n.kwargs["keepdims"])
+
+
+def _sum_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    shape, axis = n.ins[0].array.shape, n.kwargs["axis"]
+    if not n.kwargs["keepdims"] and g.array.ndim:
+        g = r.call(np.reshape, g, ops._kept_shape(shape, axis))
+    return [r.call(np.broadcast_to, g, shape)]
+
+
+def _matmul_fwd(r: Recorder, n: _Node) -> Slot:
+    return r.ufunc(np.matmul, *n.ins)
+
+
+def _matmul_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    a, b = n.ins
+    a_ndim, b_ndim, transposed = a.array.ndim, b.array.ndim, _transposed(b.array)
+    if a_ndim == 1:
+        a, g = r.call(np.reshape, a, (1, -1)), r.call(np.reshape, g, g.array.shape[:-1] + (1,) + g.array.shape[-1:])
+    if b_ndim == 1:
+        b, g = r.call(np.reshape, b, (-1, 1)), r.call(np.reshape, g, g.array.shape + (1,))
+    ga = gb = None
+    if n.needs[0]:
+        ga = r.ufunc(np.matmul, g, r.call(np.swapaxes, b, -1, -2))
+        if a_ndim == 1:
+            ga = r.call(np.reshape, ga, ga.array.shape[:-2] + ga.array.shape[-1:])
+    if n.needs[1]:
+        if transposed:
+            gb = r.call(np.swapaxes, r.ufunc(np.matmul, r.call(np.swapaxes, g, -1, -2), a), -1, -2)
+        else:
+            gb = r.ufunc(np.matmul, r.call(np.swapaxes, a, -1, -2), g)
+        if b_ndim == 1:
+            gb = r.call(np.reshape, gb, gb.array.shape[:-1])
+    return [ga, gb]
+
+
+def _transposed(b: np.ndarray) -> bool:
+    return b.ndim == 2 and b.flags.f_contiguous and not b.flags.c_contiguous  # as ops._transposed
+
+
+def _reshape_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [r.call(np.reshape, g, n.ins[0].array.shape)]
+
+
+def _transpose_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    return [r.call(np.transpose, g, tuple(np.argsort(n.kwargs["axes"])))]
+
+
+FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
+    ops.Add: _add_fwd,
+    ops.Sub: _sub_fwd,
+    ops.Neg: _neg_fwd,
+    ops.Mul: _mul_fwd,
+    ops.Div: _div_fwd,
+    ops.Mean: _mean_fwd,
+    ops.Exp: _exp_fwd,
+    ops.Tanh: _tanh_fwd,
+    ops.Relu: _relu_fwd,
+    ops.Sum: _sum_fwd,
+    ops.MatMul: _matmul_fwd,
+}
+BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None]]] = {
+    ops.Add: _add_bwd,
+    ops.Sub: _sub_bwd,
+    ops.Neg: _neg_bwd,
+    ops.Mul: _mul_bwd,
+    ops.Div: _div_bwd,
+    ops.Mean: _mean_bwd,
+    ops.Exp: _exp_bwd,
+    ops.Tanh: _tanh_bwd,
+    ops.Relu: _relu_bwd,
+    ops.Sum: _sum_bwd,
+    ops.MatMul: _matmul_bwd,
+    ops.Reshape: _reshape_bwd,
+    ops.Transpose: _transpose_bwd,
+}
