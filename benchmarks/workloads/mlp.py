@@ -78,7 +78,7 @@ def setup_tinygrad_edu(size: dict[str, Any]) -> Run:
 
     def run() -> list[float]:
         for p, value in zip(params, init):
-            p.data = value
+            p.data = value.copy()  # the step writes into p.data: keep the shared init intact
         opt = tge_sgd(params, lr)
         losses = []
         for rows in steps:
@@ -114,7 +114,7 @@ def setup_tinygrad_edu_compile(size: dict[str, Any]) -> Run:
 
     def run() -> list[float]:
         for p, value in zip(params, init):
-            p.data = value
+            p.data = value.copy()  # the step writes into p.data: keep the shared init intact
         opt = tge_sgd(params, lr)
         losses = []
         for rows in steps:
