@@ -189,7 +189,7 @@ def modify(t: _t.Tensor, op: str, compute: Callable[[_t.Tensor], _t.Tensor]) -> 
         _write(t, new.data, epoch, op)
     if new._tangent is not None or t._tangent is not None:
         t._tangent, t._tlevel = new._tangent, new._tlevel
-    _bump(t, epoch, op)
+    bump(t, epoch, op)
     return t
 
 
@@ -211,7 +211,7 @@ def set_item(t: _t.Tensor, index: Any, value: Any) -> _t.Tensor:
         raise type(e)(
             f"__setitem__: cannot assign a value of shape {v.shape} into a tensor of shape {t.shape}: {e}"
         ) from e
-    _bump(t, engine.next_epoch(), "__setitem__")
+    bump(t, engine.next_epoch(), "__setitem__")
     return t
 
 
@@ -231,7 +231,9 @@ def _write(t: _t.Tensor, values: np.ndarray, epoch: int, op: str) -> None:
         t.data = values if values.base is None else np.array(values)
 
 
-def _bump(t: _t.Tensor, epoch: int, op: str) -> None:
+def bump(t: _t.Tensor, epoch: int, op: str) -> None:
+    """Count one in-place change of `t` (made by `op` in in-place epoch `epoch`): its version
+    goes up by one, and nodes recorded before the change will raise in backward."""
     if engine.STATE.recorder is not None:  # tge.compile cannot replay an in-place change
         engine.STATE.recorder.in_place(t, op)
     vc = version_counter(t)

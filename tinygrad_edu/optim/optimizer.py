@@ -6,9 +6,10 @@ writes:
     for each parameter p with a gradient g (parameters whose .grad is None are skipped):
         x_new, state_new = self._update(x = p.data, g, state of p, its group)
 
-`step` first computes every new value, then assigns them all (`p.data = x_new`, a new
-array, never written in place). So a step that fails half way changes nothing: no
-parameter and no state entry. Updates work on NumPy arrays, so they never build graph.
+`step` first computes every new value, then writes them all into the parameters, in place
+as PyTorch's optimizers do (`p.data` keeps its identity; see assign.py for when it gets a new
+array instead). So a step that fails half way changes nothing: no parameter and no state
+entry. Updates work on NumPy arrays, so they never build graph.
 
 The layout of `state_dict()` is PyTorch's:
 
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .assign import Write, write_all
 from .param_state import ParamState
 
 ParamGroup = dict[str, Any]
@@ -176,7 +178,9 @@ class Optimizer:
 
         The closure (optional here) re-evaluates the model: zero the grads, compute the
         loss, call backward, return the loss. All new values are computed before any is
-        assigned, so an exception leaves the parameters and the state unchanged.
+        written, so an exception leaves the parameters and the state unchanged. Each
+        parameter is updated in place (`p.data` keeps its identity) unless a live graph
+        holds it; its `_version` goes up by one, as after PyTorch's `param.add_`.
         """
         loss = None
         if closure is not None:
@@ -184,21 +188,32 @@ class Optimizer:
 
             with tge.enable_grad():
                 loss = closure()
-        updates: list[tuple[Tensor, np.ndarray, dict[str, Any]]] = []
+        writes: list[Write] = []
+        states: list[tuple[Tensor, dict[str, Any]]] = []
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = gradient_array(p)
-                old = self.state.get(p)
-                state = dict(old) if old else self._init_state(p.data, group)
-                new_x, new_state = self._update(p.data, grad, state, group)
-                updates.append((p, new_x, new_state))
-        for p, new_x, new_state in updates:
-            p.data = np.asarray(new_x, dtype=p.data.dtype)
-            if new_state:
-                self.state[p] = {k: _as_array(v) for k, v in new_state.items()}
+                values, subtract, new_state = self._compute(p, gradient_array(p), group)
+                writes.append((p, values, subtract))
+                if new_state:
+                    states.append((p, new_state))
+        error = write_all(writes, f"{type(self).__name__}.step")
+        for p, new_state in states:
+            self.state[p] = new_state
+        if error is not None:
+            raise error  # a floating-point error made an exception, raised once all is written
         return loss
+
+    def _compute(self, p: Tensor, g: np.ndarray, group: ParamGroup) -> tuple[np.ndarray, bool, dict[str, Any]]:
+        """One parameter's pending write and new state, computed without writing anything:
+        (values, subtract, state), the new p.data being `values`, or `p.data - values` when
+        `subtract`. This one runs `_update`; SGD overrides it to reuse its buffers."""
+        old = self.state.get(p)
+        state = dict(old) if old else self._init_state(p.data, group)
+        new_x, new_state = self._update(p.data, g, state, group)
+        new_state = {k: _as_array(v) for k, v in new_state.items()}
+        return np.asarray(new_x, dtype=p.data.dtype), False, new_state
 
     def _init_state(self, x: np.ndarray, group: ParamGroup) -> dict[str, Any]:
         """The state of a parameter before its first update (created lazily)."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from .optimizer import Optimizer, ParamGroup, Params, check_nonnegative, check_number
 
 
@@ -25,6 +26,11 @@ class SGD(Optimizer):
 
     State: 'momentum_buffer' (the b above), only when momentum != 0; it is created on the
     first step as a copy of g. With momentum == 0 the optimizer keeps no state.
+
+    Without weight decay and maximize (the common case) a step allocates nothing: lr * g
+    goes into a scratch array kept per parameter (not part of the state), then
+    `np.subtract(x, scratch, out=x)`: two passes over memory, the same bits as x - lr * g.
+    With momentum, the new b is computed into a second array and swapped with the old one.
 
     Args:
         params: Tensors or param-group dicts.
@@ -55,6 +61,8 @@ class SGD(Optimizer):
             maximize=maximize,
         )
         self._check_group(defaults)
+        self._scratch: dict[int, np.ndarray] = {}  # id(p) -> lr * g goes here (or the new b)
+        self._spare: dict[int, np.ndarray] = {}  # id(p) -> the array the next b is computed in
         super().__init__(params, defaults)
 
     def _check_group(self, group: ParamGroup) -> None:
@@ -84,3 +92,48 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buf
             g = g + momentum * buf if group["nesterov"] else buf
         return x - group["lr"] * g, state
+
+    def _compute(self, p: Tensor, g: np.ndarray, group: ParamGroup) -> tuple[np.ndarray, bool, dict[str, Any]]:
+        """`_update`'s rule, computed into arrays kept between steps (same bits, in the same
+        order); weight decay, maximize and hyper-parameters of a wider dtype than x take
+        `_update` itself."""
+        x, lr, momentum = p.data, group["lr"], group["momentum"]
+        state = self.state.get(p) or {}
+        buf = state.get("momentum_buffer")
+        numbers = (lr, momentum, 1 - group["dampening"])
+        if group["weight_decay"] != 0 or group["maximize"] or not _keeps_dtype(x, g, buf, *numbers):
+            return super()._compute(p, g, group)
+        step = _buffer(self._scratch, p, x)
+        if momentum != 0:
+            if buf is None:
+                new_buf = np.array(g, copy=True)
+            else:
+                new_buf = _buffer(self._spare, p, x, avoid=buf)
+                np.multiply(buf, momentum, out=new_buf)
+                np.multiply(g, 1 - group["dampening"], out=step)
+                np.add(new_buf, step, out=new_buf)
+                self._spare[id(p)] = buf  # once swapped in below, the old b is the next spare
+            state = dict(state, momentum_buffer=new_buf)
+            if group["nesterov"]:
+                np.multiply(new_buf, momentum, out=step)
+                g = np.add(g, step, out=step)
+            else:
+                g = new_buf
+        np.multiply(g, lr, out=step)
+        return step, True, state
+
+
+def _keeps_dtype(x: np.ndarray, g: np.ndarray, buf: Any, *numbers: Any) -> bool:
+    """True when the rule's every result has x's dtype (Python numbers do not widen float32),
+    so computing into arrays of x's dtype rounds as `_update` does."""
+    if g.dtype != x.dtype or (buf is not None and (buf.dtype != x.dtype or buf.shape != x.shape)):
+        return False
+    return all(np.result_type(x.dtype, n) == x.dtype for n in numbers)
+
+
+def _buffer(buffers: dict[int, np.ndarray], p: Tensor, like: np.ndarray, avoid: Any = None) -> np.ndarray:
+    """The array kept for p in `buffers`, made again when p's shape or dtype changed."""
+    arr = buffers.get(id(p))
+    if arr is None or arr.shape != like.shape or arr.dtype != like.dtype or arr is avoid:
+        arr = buffers[id(p)] = np.empty_like(like)
+    return arr
