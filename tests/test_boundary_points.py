@@ -42,6 +42,23 @@ class Row:
 
 
 T = torch  # short, for the table
+
+
+def _F(x: Any) -> Any:
+    """nn.functional of the framework x belongs to."""
+    from tinygrad_edu.nn import functional
+
+    return functional if isinstance(x, Tensor) else torch.nn.functional
+
+
+def _target(x: Any, classes: list[int]) -> Any:
+    return np.array(classes, dtype=np.int64) if isinstance(x, Tensor) else torch.tensor(classes, dtype=torch.int64)
+
+
+def _nll(x: Any, classes: list[int], reduction: str = "mean") -> Any:
+    return _F(x).nll_loss(x, _target(x, classes), reduction=reduction)
+
+
 ROWS = [
     # binary elementwise
     Row("add", [[0.0, -1.0, 1.0], [0.0, 1.0, 1.0]], lambda a, b: a + b, skip=("grad2",)),
@@ -119,6 +136,18 @@ ROWS = [
     Row("logsumexp_0d", [2.0], lambda a: a.logsumexp(0)),
     Row("softmax_0d", [2.0], lambda a: a.softmax(0)),
     Row("log_softmax_0d", [2.0], lambda a: a.log_softmax(-1)),
+    Row("log_softmax_-inf", [[float("-inf"), 0.0, 0.0]], lambda a: a.log_softmax(-1)),
+    Row("log_softmax_empty", [np.zeros((2, 0)).tolist()], lambda a: a.log_softmax(-1)),
+    # layers and losses that are one primitive each: zeros, ties, batch axes
+    Row("linear_zeros", [[[0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0]], lambda x, w, b: _F(x).linear(x, w, b)),
+    Row("linear_no_bias", [[[1.0, -1.0]], [[0.0, 2.0]]], lambda x, w: _F(x).linear(x, w)),
+    Row("linear_3d", [[[[1.0, 0.0]], [[0.0, -1.0]]], [[1.0, 2.0]], [0.5]], lambda x, w, b: _F(x).linear(x, w, b)),
+    Row("nll_loss_tie", [[[0.0, 0.0], [0.0, 0.0]]], lambda a: _nll(a, [0, 1]), skip=("grad2",)),
+    Row("nll_loss_sum", [[[0.0, -1.0], [2.0, 0.0]]], lambda a: _nll(a, [1, 1], "sum"), skip=("grad2",)),
+    Row("nll_loss_none", [[[0.0, -1.0], [2.0, 0.0]]], lambda a: _nll(a, [1, 0], "none"), skip=("grad2",)),
+    Row(
+        "cross_entropy_-inf", [[[float("-inf"), 0.0], [1.0, 1.0]]], lambda a: _F(a).cross_entropy(a, _target(a, [1, 0]))
+    ),
     # movement and matmul at empty and zero operands
     Row("matmul_zeros", [[[0.0, 0.0]], [[0.0], [0.0]]], lambda a, b: a @ b, skip=("grad2",)),
     Row("matmul_empty_inner", [np.zeros((2, 0)).tolist(), np.zeros((0, 3)).tolist()], lambda a, b: a @ b),

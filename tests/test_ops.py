@@ -14,6 +14,7 @@ from helpers import numeric_vjp, tensor_fn_as_numpy
 
 import tinygrad_edu as tge
 from tinygrad_edu import Tensor
+from tinygrad_edu.nn import functional as F
 
 
 @dataclass
@@ -40,6 +41,18 @@ def _lse(x: np.ndarray, axis: Any, keepdims: bool = False) -> np.ndarray:
 
 
 IDX = np.array([0, 2, 2, 1])
+TARGETS = np.array([2, 0, 0, 1])  # class indices for 4 rows of 3 scores
+
+
+def _tf() -> Any:
+    """torch.nn.functional, imported only when a torch comparison runs."""
+    return __import__("torch").nn.functional
+
+
+def _targets() -> Any:
+    """TARGETS as a torch tensor."""
+    return __import__("torch").as_tensor(TARGETS)
+
 
 CASES = [
     # binary, with broadcasting
@@ -194,6 +207,46 @@ CASES = [
         [(2, 3), (2, 3)],
         torch_fn=lambda a, b: __import__("torch").stack([a, b], dim=-1),
     ),  # fmt: skip
+    # layers and losses that are one primitive each (ops_nn.py)
+    Case(
+        "linear",
+        lambda x, W, b: F.linear(x, W, b),
+        lambda x, W, b: x @ W.T + b,
+        [(4, 3), (5, 3), (5,)],
+        torch_fn=lambda x, W, b: _tf().linear(x, W, b),
+    ),  # fmt: skip
+    Case(
+        "linear_3d_no_bias",
+        lambda x, W: F.linear(x, W),
+        lambda x, W: x @ W.T,
+        [(2, 4, 3), (5, 3)],
+        torch_fn=lambda x, W: _tf().linear(x, W),
+    ),  # fmt: skip
+    Case(
+        "nll_loss",
+        lambda a: F.nll_loss(a, TARGETS),
+        lambda a: -a[np.arange(4), TARGETS].mean(),
+        [(4, 3)],
+        torch_fn=lambda a: _tf().nll_loss(a, _targets()),
+    ),  # fmt: skip
+    Case(
+        "nll_loss_none",
+        lambda a: F.nll_loss(a, TARGETS, reduction="none"),
+        lambda a: -a[np.arange(4), TARGETS],
+        [(4, 3)],
+        torch_fn=lambda a: __import__("torch").nn.functional.nll_loss(
+            a, __import__("torch").as_tensor(TARGETS), reduction="none"
+        ),
+    ),  # fmt: skip
+    Case(
+        "cross_entropy",
+        lambda a: F.cross_entropy(a, TARGETS, reduction="sum"),
+        lambda a: -np.log(_softmax(a, 1))[np.arange(4), TARGETS].sum(),
+        [(4, 3)],
+        torch_fn=lambda a: __import__("torch").nn.functional.cross_entropy(
+            a, __import__("torch").as_tensor(TARGETS), reduction="sum"
+        ),
+    ),  # fmt: skip
     # compositions the lesson uses
     Case(
         "squared_error",
@@ -266,7 +319,8 @@ def test_matches_torch(case: Case) -> None:
 
 @pytest.mark.parametrize(
     "case", [c for c in CASES if c.name in {"mul", "div", "exp", "tanh", "sigmoid", "log", "sin", "pow_both",
-                                             "matmul_batched", "softmax", "logsumexp", "squared_error", "var"}],
+                                             "matmul_batched", "softmax", "logsumexp", "squared_error", "var",
+                                             "log_softmax", "linear_3d_no_bias", "cross_entropy"}],
     ids=lambda c: c.name,
 )  # fmt: skip
 def test_second_derivatives_match_central_differences(case: Case) -> None:

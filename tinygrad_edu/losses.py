@@ -9,6 +9,7 @@ from .nn.functional import (
     l1_penalty,
     l2_penalty,
     mse_loss,
+    nll_loss,
     squared_error,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "l1_penalty",
     "l2_penalty",
     "mse_loss",
+    "nll_loss",
     "squared_error",
 ]

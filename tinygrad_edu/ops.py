@@ -416,4 +416,5 @@ from .ops_movement import (  # noqa: E402, F401
     _scatter_add,
     _transposed,
 )
+from .ops_nn import Linear, LogSoftmax, NllLoss  # noqa: E402, F401
 from .ops_reduce import Max, Mean, Std, Sum, Var, _broadcast_to, _kept_shape  # noqa: E402, F401

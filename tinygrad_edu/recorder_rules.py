@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import ops
+from . import ops, ops_nn
 from .tape import Slot
 
 if TYPE_CHECKING:
@@ -155,6 +155,68 @@ def _transpose_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
     return [r.call(np.transpose, g, tuple(np.argsort(n.kwargs["axes"])))]
 
 
+def _linear_fwd(r: Recorder, n: _Node) -> Slot:
+    x, w, *b = n.ins
+    out = r.ufunc(np.matmul, x, r.call(np.transpose, w))
+    if not b:
+        return out
+    if np.result_type(out.array, b[0].array) != out.array.dtype:
+        return r.ufunc(np.add, out, b[0])
+    r.tape.emit(np.add, (out, b[0], out))  # in place, as ops_nn.Linear adds the bias
+    return out
+
+
+def _linear_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    x, w, *b = n.ins
+    g2, x2 = g, x
+    if x.array.ndim != 2:
+        g2, x2 = r.call(np.reshape, g, (-1, g.array.shape[-1])), r.call(np.reshape, x, (-1, x.array.shape[-1]))
+    grads: list[Slot | None] = [
+        r.ufunc(np.matmul, g, w) if n.needs[0] else None,
+        r.ufunc(np.matmul, r.call(np.transpose, g2), x2) if n.needs[1] else None,
+    ]
+    if b:
+        grads.append(r.reduce(np.add, g2, (0,), False) if n.needs[2] else None)
+    return grads
+
+
+def _log_softmax_fwd(r: Recorder, n: _Node) -> Slot:
+    axes = n.kwargs["axes"]
+    z = r.ufunc(np.subtract, n.ins[0], r.call(ops_nn.finite_max, n.ins[0], axes))
+    return r.ufunc(np.subtract, z, r.ufunc(np.log, r.reduce(np.add, r.ufunc(np.exp, z), axes, True)))
+
+
+def _log_softmax_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    total = r.reduce(np.add, g, n.kwargs["axes"], True)
+    return [r.ufunc(np.subtract, g, r.ufunc(np.multiply, r.ufunc(np.exp, n.out), total))]
+
+
+def _nll_fwd(r: Recorder, n: _Node) -> Slot:
+    x, reduction = n.ins[0], n.kwargs["reduction"]
+    picked = r.call(_negated_pick, x, np.arange(x.array.shape[0]), n.kwargs["target"])
+    if reduction == "none":
+        return picked
+    total = r.reduce(np.add, picked, (0,), False)
+    return total if reduction == "sum" else r.ufunc(np.true_divide, total, x.array.shape[0])
+
+
+def _nll_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
+    shape = n.ins[0].array.shape
+    if n.kwargs["reduction"] == "mean":
+        g = r.ufunc(np.true_divide, g, shape[0])
+    if n.kwargs["reduction"] != "none":
+        g = r.call(np.broadcast_to, g, shape[:1])
+    return [r.call(_scatter_rows, g, np.arange(shape[0]), n.kwargs["target"], shape)]
+
+
+def _negated_pick(x: np.ndarray, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+    return np.negative(x[rows, target])
+
+
+def _scatter_rows(g: np.ndarray, rows: np.ndarray, target: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return ops_nn.scatter_rows(g, (rows, target), shape)
+
+
 FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
     ops.Add: _add_fwd,
     ops.Sub: _sub_fwd,
@@ -167,6 +229,9 @@ FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
     ops.Relu: _relu_fwd,
     ops.Sum: _sum_fwd,
     ops.MatMul: _matmul_fwd,
+    ops.Linear: _linear_fwd,
+    ops.LogSoftmax: _log_softmax_fwd,
+    ops.NllLoss: _nll_fwd,
 }
 BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None]]] = {
     ops.Add: _add_bwd,
@@ -182,4 +247,7 @@ BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None]]] = {
     ops.MatMul: _matmul_bwd,
     ops.Reshape: _reshape_bwd,
     ops.Transpose: _transpose_bwd,
+    ops.Linear: _linear_bwd,
+    ops.LogSoftmax: _log_softmax_bwd,
+    ops.NllLoss: _nll_bwd,
 }

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import engine, ops
 from . import tensor as _t
+from .ops_nn import finite_max
 
 
 class ReduceMethods:
@@ -131,18 +132,15 @@ class ReduceMethods:
         e = self._minus_max(axes)[0].exp()
         return e / e.sum(axes, keepdims=True)
 
-    @engine.composite("{a}.log_softmax()", "G - softmax({a})·sum(G)")
     def log_softmax(self: Any, axis: int = -1, *, dim: int | None = None) -> _t.Tensor:
-        """z - log(sum(exp(z))) along `axis`, z = x - max(x): exact for large logits."""
-        axes = self._axes(axis if dim is None else dim, None, "log_softmax")
-        z = self._minus_max(axes)[0]
-        return z - z.exp().sum(axes, keepdims=True).log()
+        """z - log(sum(exp(z))) along `axis`, z = x - max(x): exact for large logits (one primitive)."""
+        return ops.LogSoftmax.apply(self, axes=self._axes(axis if dim is None else dim, None, "log_softmax"))
 
     def _minus_max(self: Any, axes: tuple[int, ...]) -> tuple[_t.Tensor, _t.Tensor]:
         """(x - m, m) with m = max(x) over `axes` (kept as size-1 axes) taken as a constant: softmax and
         logsumexp do not change when x shifts, so no gradient is lost, and exp(x - m) <= 1 never
         overflows. m is 0 where the max is infinite or the axis empty (no inf - inf)."""
-        m = engine.no_grad_op(_finite_max, self, axes=axes)
+        m = engine.no_grad_op(finite_max, self, axes=axes)
         return self - m, m
 
     def argmax(
@@ -193,15 +191,6 @@ class ReduceMethods:
         and torch.any: a bool tensor, which carries no gradient."""
         axes = self._axes(axis, dim, "any")
         return _t.Tensor(np.any(self.data, axis=axes, keepdims=self._keep(keepdims, keepdim)))
-
-
-def _finite_max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """The max over `axes` (kept), 0 where it is infinite or the axes are empty: the softmax
-    family's stabilizing shift."""
-    if x.size == 0:
-        return np.zeros(tuple(1 if i in axes else n for i, n in enumerate(x.shape)), x.dtype)
-    m = np.maximum.reduce(x, axis=axes, keepdims=True)
-    return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
 def correction_of(op: str, correction: float | None, unbiased: bool | None, ddof: float | None) -> float:

@@ -16,6 +16,7 @@ import numpy as np
 from .. import engine
 from ..functions import where
 from ..movement import pad
+from ..ops_nn import Linear, NllLoss
 from ..ops_pointwise import Softplus
 from ..pointwise import elu, gelu, hardtanh, leaky_relu, log_sigmoid, mish, relu6, silu, softplus, softsign
 from ..tensor import Tensor
@@ -37,9 +38,12 @@ __all__ = [
     "l1_penalty",
     "l2_penalty",
     "leaky_relu",
+    "linear",
+    "log_softmax",
     "log_sigmoid",
     "mish",
     "mse_loss",
+    "nll_loss",
     "pad",
     "relu",
     "relu6",
@@ -65,6 +69,28 @@ def sigmoid(x: Tensor) -> Tensor:
 def tanh(x: Tensor) -> Tensor:
     """tanh(x)."""
     return x.tanh()
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x W^T + b, the layer nn.Linear computes (W of shape (out, in), b of shape (out,)):
+    one primitive, d/dx = G W, d/dW = G^T x, d/db = G summed over the rows."""
+    x, weight = _tensor("linear", "x", x), _tensor("linear", "weight", weight)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: x's last axis must match weight's columns (weight has shape (out, in)), "
+            f"got x of shape {x.shape} and weight of shape {weight.shape}"
+        )
+    if bias is None:
+        return Linear.apply(x, weight)
+    bias = _tensor("linear", "bias", bias)
+    if bias.shape != weight.shape[:1]:
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    return Linear.apply(x, weight, bias)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """x - logsumexp(x) along `dim` (x.log_softmax(dim)); the log-probabilities nll_loss takes."""
+    return _tensor("log_softmax", "x", x).log_softmax(dim)
 
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -156,6 +182,20 @@ def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
     return t
 
 
+def _class_targets(fn: str, arg: str, logits: Tensor, targets: Any) -> np.ndarray:
+    """The (N,) int64 class indices for (N, C) scores, checked; from a Tensor as an op on it,
+    so that tge.compile follows the targets of each batch."""
+    if logits.ndim != 2:
+        raise ValueError(
+            f"{fn}: {arg} must have shape (N, C), got shape {logits.shape}; "
+            f"for a single example use {arg}.reshape(1, -1)"
+        )
+    t = _class_indices(fn, targets, *logits.shape)
+    if isinstance(targets, Tensor):
+        return engine.no_grad_op(np.asarray, targets, dtype=np.int64).data
+    return t
+
+
 @engine.composite("cross_entropy({a}, targets)", "(softmax({a}) - {target}){/rows}", "0 (class indices)")
 def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy: loss_i = -log softmax(logits_i)[t_i] = logsumexp(logits_i) - logits_i[t_i].
@@ -163,26 +203,32 @@ def cross_entropy(logits: Tensor, targets: Any, reduction: str = "mean", label_s
     logits: (N, C) Tensor; targets: (N,) integer class indices (integral floats are accepted,
     since Tensor([0, 1]) is float64). d loss_i / d logits_i = softmax(logits_i) - onehot(t_i).
     With label_smoothing = e the target is (1 - e) onehot + e / C (PyTorch's rule):
-    loss_i = (1 - e) (-log p_i[t_i]) + e mean_c (-log p_i[c]).
+    loss_i = (1 - e) (-log p_i[t_i]) + e mean_c (-log p_i[c]). It is nll_loss(log_softmax(logits)),
+    two primitives, as in PyTorch.
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
     _check_reduction("cross_entropy", reduction)
     logits = _tensor("cross_entropy", "logits", logits)
-    if logits.ndim != 2:
-        raise ValueError(
-            f"cross_entropy: logits must have shape (N, C), got shape {logits.shape}; "
-            f"for a single example use logits.reshape(1, -1)"
-        )
-    n, c = logits.shape
-    t: Any = _class_indices("cross_entropy", targets, n, c)
-    if isinstance(targets, Tensor):  # as an op on the targets, so that tge.compile follows them
-        t = engine.no_grad_op(np.asarray, targets, dtype=np.int64)
+    t = _class_targets("cross_entropy", "logits", logits, targets)
     log_probs = logits.log_softmax(axis=1)
-    loss = -log_probs[np.arange(n), t]
-    if label_smoothing:
-        loss = loss * (1.0 - label_smoothing) - log_probs.mean(axis=1) * label_smoothing
+    if not label_smoothing:
+        return NllLoss.apply(log_probs, target=t, reduction=reduction)
+    loss = NllLoss.apply(log_probs, target=t, reduction="none")
+    loss = loss * (1.0 - label_smoothing) - log_probs.mean(axis=1) * label_smoothing
     return _reduce("cross_entropy", loss, reduction)
+
+
+def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood: loss_i = -log_probs[i, t_i]; d loss_i / d log_probs[i, t_i] = -1.
+
+    log_probs: (N, C), usually F.log_softmax(logits, dim=1); targets: (N,) class indices.
+    nll_loss(log_softmax(z)) is cross_entropy(z), as in PyTorch.
+    """
+    _check_reduction("nll_loss", reduction)
+    log_probs = _tensor("nll_loss", "log_probs", log_probs)
+    t = _class_targets("nll_loss", "log_probs", log_probs, targets)
+    return NllLoss.apply(log_probs, target=t, reduction=reduction)
 
 
 @engine.composite("l1_loss({a}, {b})", "sign({a} - {b}){/n}", "-sign({a} - {b}){/n}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops_nn
 from ..data import SeedLike, _rng
 from ..tensor import Tensor
 from .module import Module
@@ -62,8 +63,9 @@ class Linear(Module):
                 f"Linear(in_features={self.in_features}) expects an input whose last dimension "
                 f"is {self.in_features}, got shape {x.shape}"
             )
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        if self.bias is None:
+            return ops_nn.Linear.apply(x, self.weight)
+        return ops_nn.Linear.apply(x, self.weight, self.bias)  # F.linear, its checks done above
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

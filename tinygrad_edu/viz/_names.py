@@ -56,6 +56,9 @@ TYPED: dict[str, str] = {
     "Expm1": "expm1({a})",
     "Tan": "tan({a})",
     "Erf": "erf({a})",
+    "Linear": "linear({a}, {b}, {c})",
+    "LogSoftmax": "{a}.log_softmax()",
+    "NllLoss": "nll_loss({a}, targets)",
 }
 
 # ---------------------------------------------------------------- local derivatives, one per operand
@@ -96,6 +99,9 @@ DERIVATIVES: dict[str, tuple[str, ...]] = {
     "Expm1": ("{out} + 1",),
     "Tan": ("1 + {out}²",),
     "Erf": ("2/√π·exp(-{a}²)",),
+    "Linear": ("G·{b}", "Gᵀ·{a}", "sum of G"),
+    "LogSoftmax": ("G - softmax({a})·sum(G)",),
+    "NllLoss": ("-1 at each row's target",),
     # (no Softplus: a user's own op of that name, as in docs/adding-an-op.md, shows its docstring)
 }
 
