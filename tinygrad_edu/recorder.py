@@ -4,9 +4,10 @@ While a `Recorder` is active, the engine hands it every op (`Function.apply`), e
 gradient-free array op (`engine.no_grad_op`) and every `backward()`. For each it emits the
 NumPy calls that compute the same arrays into preallocated buffers (tape.py), runs them at
 once, and checks that they give eager's bits. Built-in ops with a rule in `FORWARD` and
-`BACKWARD` below become direct NumPy calls (`np.multiply(g, y, out)`); any other op is
-replayed by calling its own `forward` and `backward` on arrays, with the result copied into a
-buffer. The backward walk mirrors `engine.run_backward` step for step (order, broadcast
+`BACKWARD` (recorder_rules.py) become direct NumPy calls (`np.multiply(g, y, out)`); any other
+op, and any case a rule leaves out by returning None (Pow with a tensor exponent), is
+replayed by calling the op's own `forward` and `backward` on arrays, with the result copied
+into a buffer. The backward walk mirrors `engine.run_backward` step for step (order, broadcast
 reduction, dtype, accumulation), so the sums happen in eager's order.
 """
 
@@ -130,9 +131,10 @@ class Recorder:
         node = _Node(type(ctx), [self.slot(t) for t in inputs], [t.requires_grad for t in inputs], self.refs(kwargs))
         with _paused():
             rule = FORWARD.get(node.op)
-            if rule is not None:
-                node.out = rule(self, node)
-            else:
+            slot = rule(self, node) if rule is not None else None
+            if slot is not None:
+                node.out = slot
+            else:  # no rule, or one that leaves this case to the op's own code
                 node.shadow = shadow = type(ctx)()
                 shadow.inputs = tuple(self.tensor(s, r) for s, r in zip(node.ins, node.needs))
                 node.out = self.call(shadow.forward, *node.ins, **node.kwargs)
@@ -210,7 +212,9 @@ class Recorder:
                     "was called (it has a grad_fn); compute it inside the function, or detach() it."
                 )
             rule = BACKWARD.get(node.op)
-            in_grads = rule(self, node, g) if rule is not None else self._generic_backward(node, g)
+            in_grads = rule(self, node, g) if rule is not None else None
+            if in_grads is None:
+                in_grads = self._generic_backward(node, g)
             assert t.grad_fn is not None
             for inp, ig in zip(t.grad_fn.inputs, in_grads):
                 if ig is None or not inp.requires_grad:

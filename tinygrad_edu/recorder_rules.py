@@ -3,8 +3,11 @@ direct NumPy calls into the tape's buffers (recorder.py emits them; any op witho
 here is replayed by calling its own forward and backward).
 
 Each forward rule returns the output slot; each backward rule the gradient slot per input
-(None where the op's backward gives None). They repeat the ops' own NumPy calls (ops*.py),
-and the recording checks every forward result against eager's bits.
+(None where the op's backward gives None). A rule that covers only some cases of its op
+returns None (instead of a slot, or of the list) for the others, which are then replayed
+through the op's own code; its forward and backward rules leave out the same cases. The
+rules repeat the ops' own NumPy calls (ops*.py), and the recording checks every forward
+result against eager's bits.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import ops, ops_nn
-from .tape import Slot
+from .tape import EXTERNAL, Slot
 
 if TYPE_CHECKING:
     from .recorder import Recorder, _Node
@@ -217,7 +220,7 @@ def _scatter_rows(g: np.ndarray, rows: np.ndarray, target: np.ndarray, shape: tu
     return ops_nn.scatter_rows(g, (rows, target), shape)
 
 
-FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
+FORWARD: dict[type, Callable[[Recorder, _Node], Slot | None]] = {
     ops.Add: _add_fwd,
     ops.Sub: _sub_fwd,
     ops.Neg: _neg_fwd,
@@ -233,7 +236,7 @@ FORWARD: dict[type, Callable[[Recorder, _Node], Slot]] = {
     ops.LogSoftmax: _log_softmax_fwd,
     ops.NllLoss: _nll_fwd,
 }
-BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None]]] = {
+BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None] | None]] = {
     ops.Add: _add_bwd,
     ops.Sub: _sub_bwd,
     ops.Neg: _neg_bwd,
@@ -251,3 +254,38 @@ BACKWARD: dict[type, Callable[[Recorder, _Node, Slot], list[Slot | None]]] = {
     ops.LogSoftmax: _log_softmax_bwd,
     ops.NllLoss: _nll_bwd,
 }
+
+
+# ---------------------------------------------------------------- x ** 2.0: Pow with a constant exponent
+def _constant_exponent(n: _Node) -> bool:
+    """The exponent is a Python number (x ** 2.0 reads a shared, read-only 0-d constant, see
+    tensor._constant): its value, fixed at recording, picks the derivative's formula as
+    Pow._times_da does. Any other exponent, whose value may change between calls, is left to
+    Pow's own code."""
+    b = n.ins[1]
+    return b.kind == EXTERNAL and b.array.ndim == 0 and not b.source._lockable and not b.array.flags.writeable
+
+
+def _pow_fwd(r: Recorder, n: _Node) -> Slot | None:
+    if not _constant_exponent(n):
+        return None
+    n.ins[1].fixed = True  # the steps below depend on its value: another array records again
+    return r.ufunc(np.power, *n.ins)
+
+
+def _pow_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None] | None:
+    if not _constant_exponent(n):
+        return None
+    a, b = n.ins
+    if b.array == 0:  # f = 1: the derivative is 0 everywhere (a selection of nothing, as eager)
+        out = r.buffer(g.array)
+        r.tape.emit(ops.select, (np.zeros((), bool), g), {"out": out})
+        return [out, None]
+    if b.array == 2:  # g * (b * a ** 1.0), and a ** 1.0 is a
+        return [r.ufunc(np.multiply, g, r.ufunc(np.multiply, b, a)), None]
+    power = r.ufunc(np.power, a, b.array - 1.0)  # the same NumPy scalar as eager's b - 1.0
+    return [r.ufunc(np.multiply, g, r.ufunc(np.multiply, b, power)), None]
+
+
+FORWARD[ops.Pow] = _pow_fwd
+BACKWARD[ops.Pow] = _pow_bwd

@@ -33,7 +33,7 @@ class Stale(Exception):
 class Slot:
     """One array of the tape, and who depends on it."""
 
-    __slots__ = ("array", "kind", "source", "readers", "views", "make", "tensors")
+    __slots__ = ("array", "kind", "source", "readers", "views", "make", "tensors", "fixed")
 
     def __init__(self, array: np.ndarray, kind: str, source: Any = None) -> None:
         self.array = array
@@ -43,6 +43,7 @@ class Slot:
         self.views: list[Slot] = []  # view slots made from this one
         self.make: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None = None  # VIEW: how
         self.tensors: list[Any] = []  # Tensors wrapping this array (inputs of generic rules)
+        self.fixed = False  # a rule chose its steps by this array's value (Pow's exponent)
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.array.shape} {self.array.dtype}>"
@@ -143,7 +144,7 @@ class Tape:
         """Give `slot` a new array of the same shape, dtype and layout; remake its views and
         collect the steps to rebuild in `changed`."""
         old = slot.array
-        if array.shape != old.shape or array.dtype != old.dtype or array.strides != old.strides:
+        if array.shape != old.shape or array.dtype != old.dtype or array.strides != old.strides or slot.fixed:
             raise Stale(f"{slot!r} got an array of shape {array.shape}, dtype {array.dtype}")
         slot.array = array
         for t in slot.tensors:
@@ -203,6 +204,8 @@ def describe(tape: Tape, arg_names: list[str]) -> str:
             return f"array{x.shape}"
         if isinstance(x, np.integer):
             return str(int(x))
+        if isinstance(x, np.floating):
+            return repr(x.item())
         if isinstance(x, np.dtype) or isinstance(x, type):
             return np.dtype(x).name
         return repr(x) if not callable(x) else _fn_name(x)
