@@ -17,6 +17,13 @@ they used (recorder.py). Later calls with the same shapes replay that tape: NumP
 preallocated buffers (`out=`), no Tensor and no graph node created, and the parameters'
 `.grad` filled as eager backward would, bit for bit. A new shape or dtype records again.
 
+Around the NumPy calls a replay does a little bookkeeping, planned once per recording: look
+the recording up by the arguments' shapes; rebind the arrays that changed (a new batch; a
+parameter the optimizer updates in place keeps its array) and rebuild the steps that read
+them; check that the gradient buffers handed out last time are free again (`reclaim`); copy
+the outputs (a loss you keep never changes); hand each leaf its gradient buffer as `.grad`
+(after `zero_grad()` a plain wrap, else the engine's `accumulate_grad`).
+
 What a replay repeats is what the recording did: the Tensor arguments' values and the
 current values of the tensors the step closes over (parameters, data) flow through it, but
 anything decided in Python is frozen at the recording: an `if` on a value, a loop count read
@@ -38,7 +45,7 @@ import numpy as np
 from . import engine
 from .engine import STATE
 from .recorder import CompileError, Recorder
-from .tape import ARG, VIEW, Slot, Stale, Tape, describe, same_bits, slots_in
+from .tape import ARG, BUFFER, Slot, Stale, Tape, describe, owner, same_bits
 from .tensor import Tensor
 
 __all__ = ["CompileError", "Compiled", "compile"]
@@ -61,9 +68,10 @@ class _Recording:
     """One tape and what to do with its results."""
 
     def __init__(self, tape: Tape, outputs: list[Slot], shape: str, segments: list[Any], checks: int) -> None:
-        self.tape, self.outputs, self.shape, self.segments = tape, outputs, shape, segments
+        self.tape, self.outputs, self.shape = tape, outputs, shape
+        self.fills = [(seeds, _plan(seeds, pairs)) for seeds, pairs in segments]
         self.checks_left = checks
-        self.handed: list[tuple[Slot, int, tuple[int, int]]] = []  # (slot, id of its array, references)
+        self.handed: list[tuple[Slot, Slot, int, tuple[int, int]]] = []  # (slot, its owner, id, references)
 
     def run(self) -> list[np.ndarray]:
         """Replay the tape; copies of the outputs (the user may keep them)."""
@@ -74,36 +82,41 @@ class _Recording:
             self.tape.run()
         finally:
             STATE.grad_enabled = prev
-        return [np.array(s.array) for s in self.outputs]
+        return [s.array.copy(order="K") for s in self.outputs]
 
-    def leaves(self, args: tuple[Any, ...]) -> list[tuple[Tensor, Slot]]:
-        return [
-            (args[leaf.source] if leaf.kind == ARG else leaf.source, g)
-            for _, pairs in self.segments
-            for leaf, g in pairs
-        ]
+    def leaves(self, args: tuple[Any, ...]) -> list[Tensor]:
+        return [args[leaf.source] if leaf.kind == ARG else leaf.source for _, rows in self.fills for leaf, *_ in rows]
 
     def fill_grads(self, args: tuple[Any, ...]) -> None:
-        """Accumulate into the leaves' .grad exactly as engine.run_backward does."""
-        for seeds, pairs in self.segments:
-            stored = {id(s.array if s.array.base is None else s.array.base) for s in seeds}
-            for leaf, g in pairs:
+        """Accumulate into the leaves' .grad exactly as engine.run_backward does. The common
+        case, a .grad that zero_grad() set to None and a gradient buffer no other leaf shares,
+        is one wrap: eager's accumulate_grad would store that array as it is."""
+        for seeds, rows in self.fills:
+            stored: set[int] | None = None  # accumulate_grad's memory already handed out
+            for leaf, g, base, alone in rows:
                 t = args[leaf.source] if leaf.kind == ARG else leaf.source
-                counts = _references(g)
+                counts = sys.getrefcount(g.array), sys.getrefcount(base.array)
+                if alone and t.grad is None:
+                    t.grad = Tensor._wrap(g.array, False, None)
+                    self.handed.append((g, base, id(g.array), counts))
+                    continue
+                if stored is None:
+                    stored = {id(s.array if s.array.base is None else s.array.base) for s in seeds}
                 engine.accumulate_grad(t, Tensor._wrap(g.array, False, None), False, stored)
                 if t.grad is not None and np.may_share_memory(t.grad.data, g.array):
-                    self.handed.append((g, id(g.array), counts))
+                    self.handed.append((g, base, id(g.array), counts))
 
     def reclaim(self) -> None:
         """Before a replay: a buffer handed to a leaf's .grad by the last one is written again
         only when nothing outside the tape refers to it any more (`zero_grad()` dropped that
-        gradient, and nobody kept it or a view of it): its reference counts are back to what
-        they were before it was handed out. Otherwise the replay writes into fresh memory, so
-        a gradient you keep is never overwritten."""
-        for g, array_id, counts in self.handed:
-            if id(g.array) != array_id or _references(g) != counts:
+        gradient, and nobody kept it or a view of it): its reference counts, and those of the
+        buffer owning its memory, are back to what they were before it was handed out.
+        Otherwise the replay writes into fresh memory, so a gradient you keep is never
+        overwritten."""
+        for g, base, array_id, counts in self.handed:
+            if id(g.array) != array_id or (sys.getrefcount(g.array), sys.getrefcount(base.array)) != counts:
                 self.tape.renew(g)
-        self.handed = []
+        self.handed.clear()
 
     def pack(self, arrays: list[np.ndarray]) -> Any:
         tensors = [Tensor._wrap(a, False, None) for a in arrays]
@@ -180,7 +193,7 @@ class Compiled:
 
     def _checked(self, rec: _Recording, args: tuple[Any, ...]) -> Any:
         """Replay into a copy of the gradients, run eagerly, raise if they differ."""
-        before = {id(t): (t, None if t.grad is None else np.array(t.grad.data)) for t, _ in rec.leaves(args)}
+        before = {id(t): (t, None if t.grad is None else np.array(t.grad.data)) for t in rec.leaves(args)}
         replayed = rec.run()
         rec.fill_grads(args)
         expected = {key: None if t.grad is None else np.array(t.grad.data) for key, (t, _) in before.items()}
@@ -200,13 +213,16 @@ class Compiled:
         return result
 
 
-def _references(slot: Slot) -> tuple[int, int]:
-    """How many references there are to a slot's array and to the buffer that owns its memory."""
-    owner = slot
-    while owner.kind == VIEW:
-        assert owner.make is not None
-        owner = slots_in(owner.make[1])[0]
-    return sys.getrefcount(slot.array), sys.getrefcount(owner.array)
+def _plan(seeds: list[Slot], pairs: list[tuple[Slot, Slot]]) -> list[tuple[Slot, Slot, Slot, bool]]:
+    """What fill_grads needs per (leaf, gradient) pair of one backward, worked out once: the
+    slot owning the gradient's memory, and whether that is a writable buffer of the tape that
+    no seed and no other leaf's gradient uses (then, as eager's accumulate_grad, a leaf whose
+    .grad is None can take the array as it is, no copy)."""
+    owners = [owner(s) for s in seeds] + [owner(g) for _, g in pairs]
+    return [
+        (leaf, g, o, o.kind == BUFFER and g.array.flags.writeable and sum(x is o for x in owners) == 1)
+        for (leaf, g), o in zip(pairs, owners[len(seeds) :])
+    ]
 
 
 def _differs(what: str, mine: Any, theirs: Any) -> CompileError:
@@ -226,7 +242,8 @@ def _key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     key: list[Hashable] = []
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
-            key.append((a.shape, a.dtype.str, a.data.strides, a.requires_grad))
+            data = a.data
+            key.append((data.shape, data.dtype, data.strides, a.requires_grad))
             continue
         try:
             hash(a)

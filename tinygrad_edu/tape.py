@@ -54,7 +54,7 @@ def resolve(x: Any) -> Any:
     if type(x) is Slot:
         return x.array
     if type(x) is tuple:
-        return tuple(resolve(v) for v in x)
+        return tuple([resolve(v) for v in x])
     if type(x) is list:
         return [resolve(v) for v in x]
     if type(x) is dict:
@@ -79,6 +79,15 @@ def slots_in(x: Any) -> list[Slot]:
     if type(x) is dict:
         return [s for v in x.values() for s in slots_in(v)]
     return []
+
+
+def owner(slot: Slot) -> Slot:
+    """The slot whose array owns a view slot's memory (a view of a view: followed down)."""
+    while slot.kind == VIEW:
+        assert slot.make is not None
+        sources = slots_in(slot.make)
+        slot = next((s for s in sources if np.may_share_memory(s.array, slot.array)), sources[0])
+    return slot
 
 
 def same_bits(a: Any, b: Any) -> bool:
@@ -138,7 +147,8 @@ class Tape:
             arr = slot.source.data
             if arr is not slot.array:
                 self.rebind(slot, arr, changed)
-        self.rebuild(changed)
+        if changed:
+            self.rebuild(changed)
 
     def rebind(self, slot: Slot, array: np.ndarray, changed: set[int]) -> None:
         """Give `slot` a new array of the same shape, dtype and layout; remake its views and
@@ -161,9 +171,7 @@ class Tape:
 
     def renew(self, slot: Slot) -> None:
         """Give a buffer slot fresh memory (its array was handed to the user as a gradient)."""
-        while slot.kind == VIEW:
-            assert slot.make is not None
-            slot = slots_in(slot.make[1])[0]
+        slot = owner(slot)
         if slot.kind == BUFFER:
             changed: set[int] = set()
             self.rebind(slot, np.empty_like(slot.array), changed)
