@@ -157,6 +157,53 @@ def test_a_graph_built_before_the_step_raises_in_backward_as_in_pytorch():
         loss.backward()
 
 
+CLOSURE_OPTIMIZERS = {
+    "LBFGS": lambda p: optim.LBFGS(p, lr=0.5, max_iter=5),
+    "LBFGS_wolfe": lambda p: optim.LBFGS(p, line_search_fn="strong_wolfe", max_iter=5),
+    "CG_exact": lambda p: optim.ConjugateGradient(p),
+    "CG_backtracking": lambda p: optim.ConjugateGradient(p, line_search="backtracking"),
+    "Newton": lambda p: optim.Newton(p, lr=0.5, damping=1.0),
+    "Backtracking": lambda p: optim.BacktrackingLineSearch(p),
+    "Exact": lambda p: optim.ExactLineSearch(p),
+}
+
+
+@pytest.mark.parametrize("name", CLOSURE_OPTIMIZERS)
+def test_closure_optimizers_write_in_place_with_the_bits_of_new_arrays(name):
+    rng = np.random.default_rng(0)
+    X, y = Tensor(rng.normal(size=(8, 3))), Tensor(rng.normal(size=8))
+
+    def run(held: bool) -> tuple[list[float], list[np.ndarray], bool]:
+        w, b = Tensor([0.3, -0.2, 0.1], requires_grad=True), Tensor(0.05, requires_grad=True)
+        opt, keep, arrays = CLOSURE_OPTIMIZERS[name]([w, b]), [], [w.data, b.data]
+
+        def closure() -> Tensor:
+            opt.zero_grad()
+            loss = (((X @ w + b).tanh() - y) ** 2).sum() + (w * w).sum() * 0.1
+            loss.backward()
+            keep[:] = [w * 1.0, b * 1.0] if held else []  # a live graph: every move makes new arrays
+            return loss
+
+        losses = [float(opt.step(closure)) for _ in range(3)]
+        return losses, [w.data.copy(), b.data.copy()], w.data is arrays[0] and b.data is arrays[1]
+
+    in_place, rebound = run(held=False), run(held=True)
+    assert in_place[0] == rebound[0] and all(same_bits(a, b) for a, b in zip(in_place[1], rebound[1]))
+    assert in_place[2] and not rebound[2]
+
+
+def test_early_stopping_restores_a_copy_of_the_best_weights():
+    W = Tensor([4.0], requires_grad=True)
+    val = [5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    stop = optim.EarlyStopping(lambda: val.pop(0), patience=2, restore_best=True)
+    hist = optim.minimize(lambda: (W * W).sum(), optim.SGD([W], lr=0.1), steps=10, callback=stop)
+    assert hist.steps == 4 and stop.best_step == 1
+    best, data = W.data.copy(), W.data
+    optim.SGD([W], lr=0.1).step()  # training goes on from the restored weights
+    assert W.data is data and W.data[0] != best[0]
+    assert same_bits(stop._best_params[0], best)  # the saved best is not trained over
+
+
 # ---------------------------------------------------------------- all or nothing
 @pytest.mark.parametrize("options", [dict(), dict(momentum=0.9), dict(momentum=0.9, nesterov=True)])
 def test_a_failed_sgd_step_changes_no_value_no_buffer_and_no_version(options):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .assign import store
 from .flat import call, require_closure, require_one_group, to_float
 from .line_search import BacktrackingLineSearch, ExactLineSearch
 from .optimizer import Closure, Optimizer, ParamGroup, Params
@@ -54,6 +55,8 @@ class ConjugateGradient(Optimizer):
         require_one_group(self)
         group_params = self.param_groups[0]["params"]
         self._searches = {"exact": ExactLineSearch(group_params), "backtracking": BacktrackingLineSearch(group_params)}
+        for search in self._searches.values():
+            search.op = "ConjugateGradient.step"
         self.last_beta = 0.0
         self.last_step_size = 0.0
         self.last_trials: list[tuple[float, float]] = []
@@ -70,19 +73,20 @@ class ConjugateGradient(Optimizer):
     def step(self, closure: Closure | None = None) -> Any:
         closure = require_closure(self, closure)
         group = self.param_groups[0]
-        saved = [(p, p.data, p.grad) for p in group["params"]]
+        saved = [(p, p.data.copy(), p.grad) for p in group["params"]]  # the search writes into p.data
         try:
             return self._step(closure, group)
         except BaseException:
             for p, data, grad in saved:
-                p.data, p.grad = data, grad
+                store(p, data, "ConjugateGradient.step")
+                p.grad = grad
             raise
 
     def _step(self, closure: Closure, group: ParamGroup) -> Any:
         loss = call(closure)
         f0 = to_float(loss)
         params = [p for p in group["params"] if p.grad is not None]
-        x0 = [p.data for p in params]
+        x0 = [p.data.copy() for p in params]
         g = [np.array(p.grad.data, dtype=p.data.dtype) for p in params]
         grads0 = [p.grad for p in params]
         for p, gi in zip(params, g, strict=True):

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .assign import store
 from .flat import to_float
 from .optimizer import Optimizer
 
@@ -83,5 +84,5 @@ class EarlyStopping:
         self.stopped_step = k
         if self.restore_best and self._best_params is not None:
             for p, data in zip(params, self._best_params, strict=True):
-                p.data = data
+                store(p, data, "EarlyStopping.restore_best")  # a copy: training may go on
         return True

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .assign import store
 from .optimizer import Closure, Optimizer
 
 
@@ -53,10 +54,15 @@ def to_float(value: Any) -> float:
 
 
 class FlatParams:
-    """The parameters of one group seen as a flat vector x of their common float dtype."""
+    """The parameters of one group seen as a flat vector x of their common float dtype.
 
-    def __init__(self, params: list[Tensor]) -> None:
+    `set` and `restore` write into the parameters' own memory (see assign.py), counted as
+    the in-place op `op`; `get` and `snapshot` copy, so what they return keeps its values.
+    """
+
+    def __init__(self, params: list[Tensor], op: str = "step") -> None:
         self.params = params
+        self.op = op
         self.sizes = [p.size for p in params]
         self.n = sum(self.sizes)
         self.dtype = np.result_type(*[p.data.dtype for p in params])
@@ -89,17 +95,17 @@ class FlatParams:
         return out
 
     def set(self, x: np.ndarray) -> None:
-        """Assign the parameters from the flat vector x (new arrays, never in place)."""
+        """Write the flat vector x into the parameters, in place."""
         for p, value in zip(self.params, self.split(x), strict=True):
-            p.data = value
+            store(p, value, self.op)
 
     def snapshot(self) -> list[tuple[np.ndarray, Tensor | None]]:
-        """The parameters' arrays and gradients, to put back with `restore`."""
-        return [(p.data, p.grad) for p in self.params]
+        """Copies of the parameters' values, and their gradients, to put back with `restore`."""
+        return [(p.data.copy(), p.grad) for p in self.params]
 
     def restore(self, saved: list[tuple[np.ndarray, Tensor | None]]) -> None:
         for p, (data, grad) in zip(self.params, saved, strict=True):
-            p.data = data
+            store(p, data, self.op)
             p.grad = grad
 
     def hvp(self, closure: Closure, v: np.ndarray) -> tuple[float, np.ndarray]:

@@ -89,7 +89,7 @@ class LBFGS(Optimizer):
     def step(self, closure: Closure | None = None) -> Any:
         closure = require_closure(self, closure)
         group = self.param_groups[0]
-        flat = FlatParams(group["params"])
+        flat = FlatParams(group["params"], "LBFGS.step")
         first = group["params"][0]
         saved, saved_state = flat.snapshot(), copy.deepcopy(self.state.get(first))
         try:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
+from .assign import store
 from .optimizer import Closure, Optimizer, ParamGroup, Params, check_number
 
 
@@ -42,6 +43,7 @@ class _RaySearch(Optimizer):
         self.last_step_size: float = 0.0
         self.last_loss: float | None = None  # f(x) where the latest step started
         self.last_grad_norm: float | None = None  # ||g|| there: the Armijo line's slope is -||g||^2
+        self.op = f"{type(self).__name__}.step"  # the in-place op the moves count as
 
     def _start(self, closure: Closure | None) -> tuple[Any, float, list[Tensor], list, list]:
         """Evaluate the closure at x; return (loss, f(x), params with grad, x, g)."""
@@ -56,7 +58,7 @@ class _RaySearch(Optimizer):
         with tge.enable_grad():
             loss = closure()
         params = [p for p in self.param_groups[0]["params"] if p.grad is not None]
-        x0 = [p.data for p in params]
+        x0 = [p.data.copy() for p in params]  # the moves write into p.data
         g = [np.array(p.grad.data, dtype=p.data.dtype, copy=True) for p in params]
         for p, gi in zip(params, g, strict=True):
             if gi.shape != p.data.shape:
@@ -66,10 +68,10 @@ class _RaySearch(Optimizer):
         self.last_grad_norm = float(np.sqrt(sum(float(np.sum(gi * gi)) for gi in g)))
         return loss, f0, params, x0, g
 
-    @staticmethod
-    def _move(params: list[Tensor], x0: list, g: list, eps: float) -> None:
+    def _move(self, params: list[Tensor], x0: list, g: list, eps: float) -> None:
+        """Put the parameters at x0 - eps * g, in place."""
         for p, xi, gi in zip(params, x0, g, strict=True):
-            p.data = np.asarray(xi - eps * gi, dtype=xi.dtype)
+            store(p, xi - eps * gi, self.op)
 
     def _evaluate(self, closure: Closure, params: list[Tensor], x0: list, g: list, eps: float) -> float:
         import tinygrad_edu as tge
@@ -80,10 +82,10 @@ class _RaySearch(Optimizer):
         self.last_trials.append((float(eps), value))
         return value
 
-    @staticmethod
-    def _restore(params: list[Tensor], x0: list, grads: list) -> None:
+    def _restore(self, params: list[Tensor], x0: list, grads: list) -> None:
+        """Put the parameters back at x0 (in place) with their gradients there."""
         for p, xi, gi in zip(params, x0, grads, strict=True):
-            p.data = xi
+            store(p, xi, self.op)
             p.grad = gi
 
 

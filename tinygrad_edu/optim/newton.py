@@ -55,7 +55,7 @@ class Newton(Optimizer):
     def step(self, closure: Closure | None = None) -> Any:
         closure = require_closure(self, closure)
         group = self.param_groups[0]
-        flat = FlatParams(group["params"])
+        flat = FlatParams(group["params"], "Newton.step")
         saved = flat.snapshot()
         try:
             loss = call(closure)
