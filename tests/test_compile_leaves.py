@@ -102,3 +102,20 @@ def test_an_argument_that_requires_grad_gets_its_own_gradient_at_every_replay() 
 def _backward(loss: Tensor) -> Tensor:
     loss.backward()
     return loss
+
+
+def test_class_indices_given_as_a_new_array_at_every_call_are_followed() -> None:
+    """cross_entropy reads the targets through np.asarray, which returns the argument's own
+    array: the replay reads each call's targets, not the recording's."""
+    from tinygrad_edu.nn import functional as F
+
+    W = Tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+
+    def step(x: Tensor, y: Tensor) -> Tensor:
+        loss = F.cross_entropy(x @ W, y)
+        loss.backward()
+        return loss
+
+    rng = np.random.default_rng(1)
+    batches = [(Tensor(rng.standard_normal((5, 4))), Tensor(rng.integers(0, 3, 5))) for _ in range(4)]
+    _run_both(step, [W], lambda k: batches[k])

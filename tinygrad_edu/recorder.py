@@ -111,10 +111,14 @@ class Recorder:
         return out
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Slot:
-        """fn(*args, **kwargs) for any function of arrays: a view slot when the result is a
-        view of an argument, else a buffer that a step copies the result into."""
+        """fn(*args, **kwargs) for any function of arrays: the argument's own slot when the
+        result is the argument itself (np.asarray of an array of the right dtype), a view slot
+        when it is a view of an argument, else a buffer that a step copies the result into."""
         arrays = [a.array for a in args if type(a) is Slot]
         res = fn(*[a.array if type(a) is Slot else a for a in args], **resolve(kwargs))
+        same = [a for a in args if type(a) is Slot and a.array is res]
+        if same:
+            return same[0]
         if isinstance(res, np.ndarray) and any(np.may_share_memory(res, a) for a in arrays):
             return self.tape.view(fn, args, kwargs, res)
         out = self.buffer(res)
