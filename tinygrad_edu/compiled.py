@@ -96,8 +96,8 @@ class _Recording:
             for leaf, g, base, alone in rows:
                 t = args[leaf.source] if leaf.kind == ARG else leaf.source
                 counts = sys.getrefcount(g.array), sys.getrefcount(base.array)
-                if alone and t.grad is None:
-                    t.grad = Tensor._wrap(g.array, False, None)
+                if alone and t._grad is None:  # (._grad: a leaf's .grad without the property)
+                    t._grad = Tensor._wrap(g.array, False, None)
                     self.handed.append((g, base, id(g.array), counts))
                     continue
                 if stored is None:

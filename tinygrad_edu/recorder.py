@@ -122,7 +122,7 @@ class Recorder:
         if isinstance(res, np.ndarray) and any(np.may_share_memory(res, a) for a in arrays):
             return self.tape.view(fn, args, kwargs, res)
         out = self.buffer(res)
-        self.tape.emit(_into, (out, fn, args, kwargs))
+        self.tape.emit(_into, (out, fn, *args), kwargs)  # flat: a rebind resolves no nested tuple
         return out
 
     # ------------------------------------------------------------ what the engine reports
@@ -269,7 +269,7 @@ class Recorder:
 
 
 # ---------------------------------------------------------------- helpers the steps call
-def _into(out: np.ndarray, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _into(out: np.ndarray, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
     np.copyto(out, fn(*args, **kwargs), casting="unsafe")
 
 

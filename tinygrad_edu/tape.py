@@ -237,15 +237,15 @@ def describe(tape: Tape, arg_names: list[str]) -> str:
 
 def _step_text(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], name: Any, call: Any) -> str:
     """`out = f(...)` for a step: the output buffer is the `out` argument of the call."""
+    if getattr(fn, "__name__", "") == "_into":  # the result of any function, copied into out
+        out, f, *f_args = args
+        return f"{name(out)} = {call(f, tuple(f_args), kwargs)}"
     if kwargs.get("out") is not None:
         rest = {k: v for k, v in kwargs.items() if k != "out"}
         return f"{name(kwargs['out'])} = {call(fn, args, rest)}"
     if getattr(fn, "__name__", "") == "reduce":  # fn.reduce(x, axis, dtype, out, keepdims)
         x, axis, _, out, keepdims = args
         return f"{name(out)} = {call(fn, (x,), {'axis': axis, 'keepdims': keepdims})}"
-    if getattr(fn, "__name__", "") == "_into":  # the result of any function, copied into out
-        out, f, f_args, f_kwargs = args
-        return f"{name(out)} = {call(f, f_args, f_kwargs)}"
     if getattr(fn, "__name__", "") == "_backward_into":  # an op's own backward, run as it is
         node, g, outs = args
         targets = ", ".join("_" if o is None else name(o) for o in outs)
