@@ -11,7 +11,10 @@ arrays live in slots:
 
 When a read slot's array changes (a new batch, an optimizer step rebinding `p.data`), the
 tape `rebind`s it: its views are made again and the steps that read them are rebuilt, so a
-replay never looks anything up. Recording lives in recorder.py.
+replay never looks anything up; when nothing changed (the same batch, parameters updated in
+place) nothing is rebuilt. A slot whose value chose the steps themselves (the number in
+`x ** 2.0`) is `fixed`: given another array, it makes the recording stale, and the step
+records again. Recording lives in recorder.py.
 """
 
 from __future__ import annotations
