@@ -148,6 +148,11 @@ def test_the_square_s_eager_derivative_is_the_general_formula_bit_for_bit(dtype:
         (x**2).backward(Tensor(g))
         b = np.array(2.0, dtype)
         assert x.grad is not None and same(x.grad.data, g * (b * a ** (b - 1.0)))
+    x.grad = None
+    with np.errstate(all="ignore"):  # a float64 exponent: the result and the gradient are float64
+        (x ** np.array(2.0)).backward(Tensor(g.astype(np.float64)))
+        b64 = np.array(2.0)
+        assert x.grad is not None and same(x.grad.data, (g.astype(np.float64) * (b64 * a ** (b64 - 1.0))).astype(dtype))
     y = Tensor(np.array([-1.5, 0.0, 2.0]), requires_grad=True)
     (dy,) = tge.autograd.grad((y**2).sum(), [y], create_graph=True)
     (d2y,) = tge.autograd.grad(dy.sum(), [y])
