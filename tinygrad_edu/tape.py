@@ -9,7 +9,7 @@ arrays live in slots:
 - `buffer` slots are preallocated outputs, written in place by one step each (`out=`);
 - `view` slots are NumPy views (a transpose, a reshape) of other slots, made once.
 
-When a read slot's array changes (a new batch, an optimizer step rebinding `p.data`), the
+When a read slot's array changes (a new batch, `p.data = ...`), the
 tape `rebind`s it: its views are made again and the steps that read them are rebuilt, so a
 replay never looks anything up; when nothing changed (the same batch, parameters updated in
 place) nothing is rebuilt. A slot whose value chose the steps themselves (the number in
