@@ -87,7 +87,7 @@ class NllLoss(Primitive):
 
     def forward(self, x: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
         self.index, self.reduction = (np.arange(x.shape[0]), target), reduction
-        picked = np.negative(x[self.index])
+        picked = negated_pick(x, *self.index)
         if reduction == "none":
             return picked
         total = np.add.reduce(picked, axis=(0,))
@@ -105,7 +105,7 @@ class NllLoss(Primitive):
             g = g.broadcast_to(shape[:1]) if isinstance(g, _t.Tensor) else np.broadcast_to(g, shape[:1])
         if isinstance(g, _t.Tensor):
             return (ScatterAdd.apply(-g, index=self.index, shape=shape),)
-        return (scatter_rows(g, self.index, shape),)
+        return (scatter_rows(g, *self.index, shape),)
 
     def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         picked = -GetItem.apply(ta, index=self.index)
@@ -114,9 +114,14 @@ class NllLoss(Primitive):
         return picked.sum() if self.reduction == "sum" else picked.mean()
 
 
-def scatter_rows(g: np.ndarray, index: tuple[np.ndarray, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+def negated_pick(x: np.ndarray, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """-x[i, t_i] for each row i: NllLoss's forward before the reduction (tge.compile calls it too)."""
+    return np.negative(x[rows, target])
+
+
+def scatter_rows(g: np.ndarray, rows: np.ndarray, target: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """zeros(shape) with -g[i] at (i, t_i): NllLoss's gradient (each row holds one entry, so
     a plain assignment does what np.add.at would, at a fraction of its cost)."""
     out = np.zeros(shape, g.dtype)
-    out[index] = np.negative(g)
+    out[rows, target] = np.negative(g)
     return out

@@ -196,7 +196,7 @@ def _log_softmax_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
 
 def _nll_fwd(r: Recorder, n: _Node) -> Slot:
     x, reduction = n.ins[0], n.kwargs["reduction"]
-    picked = r.call(_negated_pick, x, np.arange(x.array.shape[0]), n.kwargs["target"])
+    picked = r.call(ops_nn.negated_pick, x, np.arange(x.array.shape[0]), n.kwargs["target"])
     if reduction == "none":
         return picked
     total = r.reduce(np.add, picked, (0,), False)
@@ -209,15 +209,7 @@ def _nll_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
         g = r.ufunc(np.true_divide, g, shape[0])
     if n.kwargs["reduction"] != "none":
         g = r.call(np.broadcast_to, g, shape[:1])
-    return [r.call(_scatter_rows, g, np.arange(shape[0]), n.kwargs["target"], shape)]
-
-
-def _negated_pick(x: np.ndarray, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
-    return np.negative(x[rows, target])
-
-
-def _scatter_rows(g: np.ndarray, rows: np.ndarray, target: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    return ops_nn.scatter_rows(g, (rows, target), shape)
+    return [r.call(ops_nn.scatter_rows, g, np.arange(shape[0]), n.kwargs["target"], shape)]
 
 
 FORWARD: dict[type, Callable[[Recorder, _Node], Slot | None]] = {
