@@ -49,16 +49,15 @@ def store(p: Tensor, values: np.ndarray, op: str, subtract: bool = False, epoch:
 def write_all(writes: list[Write], op: str) -> Exception | None:
     """Store every pending write: the last phase of a step, once all values are computed.
 
-    Nothing here fails half way. Inside tge.compile's recording it refuses before writing
-    anything. A floating-point error made an exception (np.seterr(over="raise"), warnings
-    filtered to errors) in `p.data - values` arrives after NumPy wrote the result: the other
+    Nothing here fails half way. Inside tge.compile's recording the first `store` refuses
+    before it writes (counting the change raises CompileError). A floating-point error made
+    an exception (np.seterr(over="raise"), warnings filtered to errors) in `p.data - values`
+    arrives after NumPy wrote the result: the other
     parameters are written too, and the first such error is returned for the caller to raise
     once it has stored its state, so a step is never left half done.
     """
     if not writes:
         return None
-    if engine.STATE.recorder is not None:  # inside tge.compile's recording: refuse before any write
-        engine.STATE.recorder.in_place(writes[0][0], op)
     epoch = engine.next_epoch()
     error: Exception | None = None
     for p, values, subtract in writes:
