@@ -9,7 +9,6 @@ outside the package) are one guarded call each, below the walk.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 from collections.abc import Iterator, Sequence
@@ -21,7 +20,7 @@ import numpy as np
 from . import graph
 from . import tensor as _t
 from .broadcasting import reducible, unbroadcast
-from .grad_mode import STATE, enable_grad, no_grad
+from .grad_mode import STATE
 
 
 def toposort(*roots: _t.Tensor) -> list[_t.Tensor]:
@@ -88,7 +87,7 @@ def run_backward(
     results: list[_t.Tensor | None] = [None] * len(inputs) if inputs is not None else []
     stored = {id(s.data if s.data.base is None else s.data.base) for s in grads}  # never alias these
     anomaly = STATE.anomaly
-    with enable_grad() if create_graph else no_grad(), _cyclic_gc_paused():
+    with _PassMode(create_graph):
         while ready:
             t = heappop(ready)[2]
             g: Any = pending.pop(id(t))
@@ -127,7 +126,9 @@ def run_backward(
             if not retain_graph:
                 node.release()
         for key, leaf in leaves.items():
-            g = _run_hooks(leaf, _as_tensor(pending.pop(key)))
+            g = _as_tensor(pending.pop(key))
+            if leaf._hooks:
+                g = _run_hooks(leaf, g)
             if wanted is not None:
                 if key in wanted:
                     results[wanted[key]] = g
@@ -176,17 +177,27 @@ def _checked_gradients(node: graph.Function, in_grads: Any) -> tuple[Any, ...]:
     return tuple(checked)
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a backward pass: the pass makes no
-    reference cycles (everything it allocates is freed by reference counting), but its many
-    short-lived tensors would trigger collections that scan the whole graph again and again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+class _PassMode:
+    """The switches a backward pass runs under: grad mode on only with create_graph (so that
+    the formulas record a graph of their own), and Python's cyclic garbage collector paused:
+    the pass makes no reference cycles (everything it allocates is freed by reference
+    counting), but its many short-lived tensors would trigger collections that scan the whole
+    graph again and again."""
+
+    __slots__ = ("grad_enabled", "saved")
+
+    def __init__(self, grad_enabled: bool) -> None:
+        self.grad_enabled = grad_enabled
+
+    def __enter__(self) -> None:
+        self.saved = STATE.grad_enabled, gc.isenabled()
+        STATE.grad_enabled = self.grad_enabled
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        grad_enabled, gc_enabled = self.saved
+        STATE.grad_enabled = grad_enabled
+        if gc_enabled:
             gc.enable()
 
 
@@ -234,28 +245,29 @@ def accumulate_grad(t: _t.Tensor, g: _t.Tensor, create_graph: bool, stored: set[
     caller's gradients) use: one gradient may reach two leaves (a + b sends the same one to
     both, reshape a view of it), and their `.grad`s must not share memory.
     """
+    grad = t._grad  # (the storage behind the .grad property, which warns for non-leaves)
     if not create_graph:
         if g.requires_grad and g._tangent is None:
             g = g.detach()
-        if t.grad is None:
+        if grad is None:
             memory = g.data if g.data.base is None else g.data.base  # the array owning the memory
             if (not g.data.flags.writeable or id(memory) in stored) and g._tangent is None:
                 g = _t.Tensor._wrap(np.array(g.data), False, None)
                 memory = g.data
             stored.add(id(memory))
-            t.grad = g
+            t._grad = g
             return
         if (
-            t.grad.grad_fn is None
-            and not t.grad.requires_grad
-            and t.grad._tangent is None
+            grad.grad_fn is None
+            and not grad.requires_grad
+            and grad._tangent is None
             and g._tangent is None
-            and t.grad.data.flags.writeable
-            and t.grad.dtype == g.dtype
+            and grad.data.flags.writeable
+            and grad.data.dtype == g.data.dtype
         ):
-            t.grad.data += g.data
+            grad.data += g.data
             return
-    t.grad = g if t.grad is None else t.grad + g
+    t._grad = g if grad is None else grad + g
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

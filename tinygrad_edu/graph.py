@@ -114,7 +114,7 @@ class Function:
         """Raise if this node cannot run its backward: its saved values were released by an
         earlier backward, or a tensor it read was changed between the forward and the backward
         pass (by an in-place op, whose version moved on, or by `t.data = ...`)."""
-        if self.released:
+        if self.epoch == RELEASED:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time, but its "
                 "saved values were already freed. Pass retain_graph=True to the first "
@@ -149,12 +149,13 @@ class Function:
         ctx = cls()
         ctx.inputs = inputs
         try:
-            if kwargs:
-                data = ctx.forward(*[t.data for t in inputs], **kwargs)
-            elif len(inputs) == 2:
-                data = ctx.forward(inputs[0].data, inputs[1].data)
+            n = len(inputs)
+            if n == 1:
+                data = ctx.forward(inputs[0].data, **kwargs)
+            elif n == 2:
+                data = ctx.forward(inputs[0].data, inputs[1].data, **kwargs)
             else:
-                data = ctx.forward(*[t.data for t in inputs])
+                data = ctx.forward(*[t.data for t in inputs], **kwargs)
         except (ValueError, IndexError) as e:
             shapes = ", ".join(shape_of(t) for t in inputs)
             hint = ""

@@ -29,7 +29,7 @@ def finite_max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
         m = np.maximum.reduce(np.ascontiguousarray(x.T), axis=0).reshape(-1, 1)
     else:
         m = np.maximum.reduce(x, axis=axes, keepdims=True)
-    if np.isfinite(m).all():
+    if np.logical_and.reduce(np.isfinite(m), axis=None):  # (m.all(), without its Python wrapper)
         return m
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
@@ -45,19 +45,19 @@ class Linear(Primitive):
         out = np.matmul(x, w.T)
         if b is None:
             return out
-        if np.result_type(out, b) != out.dtype:
+        if b.dtype != out.dtype and np.result_type(out, b) != out.dtype:
             return out + b
         return np.add(out, b, out=out)  # into the product's own fresh array: no second allocation
 
     def backward(self, g: G) -> Grads:
-        x, w = self.values(*self.inputs[:2])
-        needs = [t.requires_grad for t in self.inputs]
+        inputs = self.inputs
+        x, w = self.values(inputs[0], inputs[1])
         g2, x2 = (g, x) if x.ndim == 2 else (g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1]))
-        gx = g @ w if needs[0] else None
-        gw = g2.T @ x2 if needs[1] else None  # (out, in): contiguous, like W
-        if len(needs) == 2:
+        gx = g @ w if inputs[0].requires_grad else None
+        gw = g2.T @ x2 if inputs[1].requires_grad else None  # (out, in): contiguous, like W
+        if len(inputs) == 2:
             return gx, gw
-        return gx, gw, g2.sum(axis=0) if needs[2] else None
+        return gx, gw, g2.sum(axis=0) if inputs[2].requires_grad else None
 
     def jvp(self, tx: _t.Tensor | None, tw: _t.Tensor | None, tb: _t.Tensor | None = None) -> _t.Tensor:
         x, w = self.inputs[:2]
@@ -93,25 +93,31 @@ class NllLoss(Primitive):
         total = np.add.reduce(picked, axis=(0,))
         if reduction == "sum":
             return total
-        with np.errstate(invalid="ignore", divide="ignore"):  # no rows: NaN, as mean() gives
-            return total / x.shape[0]
+        return _per_row(total, x.shape[0])
 
     def backward(self, g: G) -> Grads:
         shape = self.inputs[0].shape
         if self.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                g = g / shape[0]
+            g = _per_row(g, shape[0])
+        if not isinstance(g, _t.Tensor):
+            return (scatter_rows(g, *self.index, shape),)  # (a reduced G, one number, fills every row)
         if self.reduction != "none":
-            g = g.broadcast_to(shape[:1]) if isinstance(g, _t.Tensor) else np.broadcast_to(g, shape[:1])
-        if isinstance(g, _t.Tensor):
-            return (ScatterAdd.apply(-g, index=self.index, shape=shape),)
-        return (scatter_rows(g, *self.index, shape),)
+            g = g.broadcast_to(shape[:1])
+        return (ScatterAdd.apply(-g, index=self.index, shape=shape),)
 
     def jvp(self, ta: _t.Tensor) -> _t.Tensor:
         picked = -GetItem.apply(ta, index=self.index)
         if self.reduction == "none":
             return picked
         return picked.sum() if self.reduction == "sum" else picked.mean()
+
+
+def _per_row(total: Any, rows: int) -> Any:
+    """total / rows: the mean over rows; NaN for no rows, as mean() gives."""
+    if rows:
+        return total / rows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / rows
 
 
 def negated_pick(x: np.ndarray, rows: np.ndarray, target: np.ndarray) -> np.ndarray:

@@ -207,8 +207,6 @@ def _nll_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None]:
     shape = n.ins[0].array.shape
     if n.kwargs["reduction"] == "mean":
         g = r.ufunc(np.true_divide, g, shape[0])
-    if n.kwargs["reduction"] != "none":
-        g = r.call(np.broadcast_to, g, shape[:1])
     return [r.call(ops_nn.scatter_rows, g, np.arange(shape[0]), n.kwargs["target"], shape)]
 
 

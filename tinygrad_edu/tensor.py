@@ -189,13 +189,13 @@ class Tensor(TensorFactories, ReduceMethods, ShapeMethods, TensorMethods, InPlac
                 f"no grad_fn. {engine.no_graph_hint(self)}"
             )
         if gradient is None:
-            if self.size != 1:
+            if self.data.size != 1:
                 raise RuntimeError(
                     f"backward(): a gradient can be created implicitly only for one-element "
                     f"outputs, but this tensor has shape {self.shape}. Reduce it first (e.g. "
                     f".sum()) or pass gradient= a tensor of shape {self.shape}."
                 )
-            g = Tensor._wrap(np.ones(self.shape, dtype=self.dtype), False, None)
+            g = Tensor._wrap(np.array(1, self.data.dtype).reshape(self.data.shape), False, None)
         else:
             g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
             if g.shape != self.shape:

@@ -23,6 +23,8 @@ class ReduceMethods:
         ndim = self.data.ndim
         if axis is None:
             return tuple(range(ndim))
+        if type(axis) is int and -ndim <= axis < ndim:  # the common case: one axis, in range
+            return (axis % ndim,)
         axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         n = max(ndim, 1)  # a 0-d tensor takes axis 0 or -1, as in PyTorch and NumPy's ufuncs
         out = []

@@ -173,12 +173,13 @@ def _class_indices(fn: str, targets: Any, n: int, c: int) -> np.ndarray:
         t = t.astype(np.int64)
     elif t.dtype.kind not in "iub":
         raise TypeError(f"{fn}: targets must be integer class indices, got dtype {t.dtype}")
-    t = t.astype(np.int64)
-    if n and (t.min() < 0 or t.max() >= c):
-        raise ValueError(
-            f"{fn}: targets must lie in [0, {c - 1}] for logits with {c} classes, "
-            f"got values from {t.min()} to {t.max()}"
-        )
+    t = t.astype(np.int64, copy=False)
+    if n:
+        low, high = np.minimum.reduce(t), np.maximum.reduce(t)
+        if low < 0 or high >= c:
+            raise ValueError(
+                f"{fn}: targets must lie in [0, {c - 1}] for logits with {c} classes, got values from {low} to {high}"
+            )
     return t
 
 

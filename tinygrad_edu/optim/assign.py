@@ -24,8 +24,11 @@ Write = tuple[Tensor, np.ndarray, bool]
 
 
 def writable(arr: np.ndarray) -> bool:
-    """True when `arr` may be written in place: writeable, and not locked by a live graph."""
-    return bool(arr.flags.writeable) and not engine.is_locked(arr)
+    """True when `arr` may be written in place: writeable, and not locked by a live graph.
+    (A lock makes the array that owns the memory read-only, so only a view needs the lookup.)"""
+    if not arr.flags.writeable:
+        return False
+    return arr.base is None or not engine.is_locked(arr)
 
 
 def store(p: Tensor, values: np.ndarray, op: str, subtract: bool = False, epoch: int | None = None) -> None:

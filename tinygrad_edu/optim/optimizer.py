@@ -192,7 +192,7 @@ class Optimizer:
         states: list[tuple[Tensor, dict[str, Any]]] = []
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:  # (the storage behind .grad)
                     continue
                 values, subtract, new_state = self._compute(p, gradient_array(p), group)
                 writes.append((p, values, subtract))
@@ -291,8 +291,8 @@ class Optimizer:
 
 def gradient_array(p: Tensor) -> np.ndarray:
     """p.grad as an ndarray of p's dtype, checked to have p's shape (else a ValueError)."""
-    assert p.grad is not None
-    grad = np.asarray(p.grad.data, dtype=p.data.dtype)
+    assert p._grad is not None
+    grad = np.asarray(p._grad.data, dtype=p.data.dtype)
     if grad.shape != p.data.shape:
         raise ValueError(
             f"gradient of shape {grad.shape} does not match parameter {p.name or ''} of shape {p.data.shape}"

@@ -128,7 +128,10 @@ def _keeps_dtype(x: np.ndarray, g: np.ndarray, buf: Any, *numbers: Any) -> bool:
     so computing into arrays of x's dtype rounds as `_update` does."""
     if g.dtype != x.dtype or (buf is not None and (buf.dtype != x.dtype or buf.shape != x.shape)):
         return False
-    return all(type(n) in _WEAK or np.result_type(x.dtype, n) == x.dtype for n in numbers)
+    for n in numbers:
+        if type(n) not in _WEAK and np.result_type(x.dtype, n) != x.dtype:
+            return False
+    return True
 
 
 _WEAK = (float, int)  # Python numbers: NumPy computes with them in the array's dtype
