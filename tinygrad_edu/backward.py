@@ -85,7 +85,9 @@ def run_backward(
                 leaves[key] = r  # x.backward() on a leaf
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[_t.Tensor | None] = [None] * len(inputs) if inputs is not None else []
-    stored = {id(s.data if s.data.base is None else s.data.base) for s in grads}  # never alias these
+    stored: set[int] = set()  # the memory of the given gradients: no .grad may alias it
+    for s in grads:
+        stored.add(id(s.data if s.data.base is None else s.data.base))
     anomaly = STATE.anomaly
     with _PassMode(create_graph):
         while ready:

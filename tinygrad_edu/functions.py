@@ -25,13 +25,14 @@ def _tensor(x: Any, like: _t.Tensor | None = None) -> _t.Tensor:
 def matmul(a: _t.Tensor, b: _t.Tensor) -> _t.Tensor:
     """NumPy's matmul: 1-D operands are promoted (and the added axis removed), batch axes
     broadcast. dA = G B^T, dB = A^T G."""
-    if a.ndim == 0 or b.ndim == 0:
+    shape_a, shape_b = a.data.shape, b.data.shape
+    if not shape_a or not shape_b:
         raise ValueError(
             f"matmul: both operands need at least one dimension, got shapes {shape_of(a)} and "
             f"{shape_of(b)}; use * to multiply by a scalar."
         )
-    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
-    if a.shape[-1] != inner_b:
+    inner_b = shape_b[-2] if len(shape_b) > 1 else shape_b[0]
+    if shape_a[-1] != inner_b:
         first, second = (repr(t.name) if t.name is not None else f"the {k}" for t, k in ((a, "first"), (b, "second")))
         raise ValueError(
             f"matmul: shapes {shape_of(a)} and {shape_of(b)} do not align: the last axis of {first} "

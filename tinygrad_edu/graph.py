@@ -11,6 +11,7 @@ its inputs with the node's `jvp`.
 from __future__ import annotations
 
 import itertools
+import operator
 import traceback
 import weakref
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from . import mutation
 from . import tensor as _t
 from .broadcasting import reducible
 from .grad_mode import STATE
+
+_DATA = operator.attrgetter("data")  # t -> t.data, without a Python frame
 
 # In-place ops (inplace.py) advance the epoch; a node remembers the epoch it was recorded in,
 # so backward checks a node's inputs only when some in-place op ran after it was recorded.
@@ -83,7 +86,7 @@ class Function:
         Formulas use operators that read the same for both (`g * (1.0 - out * out)`)."""
         if STATE.grad_enabled or STATE.fw_level:
             return tensors
-        return tuple([t.data for t in tensors])
+        return tuple(map(_DATA, tensors))
 
     def lock_leaf(self, t: _t.Tensor) -> None:
         """Hold the memory of leaf `t` read-only while this node lives (see mutation.py)."""

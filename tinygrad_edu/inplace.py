@@ -236,6 +236,6 @@ def bump(t: _t.Tensor, epoch: int, op: str) -> None:
     goes up by one, and nodes recorded before the change will raise in backward."""
     if engine.STATE.recorder is not None:  # tge.compile cannot replay an in-place change
         engine.STATE.recorder.in_place(t, op)
-    vc = version_counter(t)
+    vc = t._vc if t._vc is not None else version_counter(t)
     vc.version += 1
     vc.epoch, vc.op = epoch, op

@@ -110,8 +110,8 @@ class ScatterAdd(Primitive):
 
 def _transposed(t: _t.Tensor) -> bool:
     """A 2-D tensor laid out column by column: the transpose of a contiguous matrix."""
-    flags = t.data.flags
-    return t.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
+    data = t.data
+    return data.ndim == 2 and data.flags.f_contiguous and not data.flags.c_contiguous
 
 
 def _is_basic(index: Any) -> bool:
@@ -165,23 +165,24 @@ class MatMul(Primitive):
     def backward(self, g: G) -> Grads:
         A, B = self.inputs
         a, b = self.values(A, B)
+        a_vector, b_vector = A.data.ndim == 1, B.data.ndim == 1
         # A 1-D operand acts as a one-row (A) or one-column (B) matrix, as in matmul itself;
         # G gets the axis that matmul removed, and the gradient loses it again.
-        if A.ndim == 1:
+        if a_vector:
             a, g = a.reshape(1, -1), g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
-        if B.ndim == 1:
+        if b_vector:
             b, g = b.reshape(-1, 1), g.reshape(g.shape + (1,))
         ga = gb = None
         if A.requires_grad:
             ga = g @ b.swapaxes(-1, -2)
-            if A.ndim == 1:
+            if a_vector:
                 ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
         if B.requires_grad:
             if _transposed(B):  # x @ W.T: the same product, computed as (G^T A)^T
                 gb = (g.swapaxes(-1, -2) @ a).swapaxes(-1, -2)  # so that W's gradient is contiguous
             else:
                 gb = a.swapaxes(-1, -2) @ g
-            if B.ndim == 1:
+            if b_vector:
                 gb = gb.reshape(gb.shape[:-1])
         return ga, gb
 

@@ -19,7 +19,16 @@ from .ops import G, Grads, Primitive, _const, _select, _where
 
 
 def _broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
-    return g.broadcast_to(shape) if isinstance(g, _t.Tensor) else np.broadcast_to(g, shape)
+    """G back over the reduced axes: a read-only view, no copy."""
+    if isinstance(g, _t.Tensor):
+        return g.broadcast_to(shape)
+    if isinstance(g, (np.ndarray, np.generic)) and g.ndim == 0 and g.dtype.kind in "fc":
+        # one number, as after loss.backward(): every element of the view reads it (stride 0),
+        # what np.broadcast_to makes, built directly (this runs in nearly every backward)
+        view = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+        view.setflags(write=False)
+        return view
+    return np.broadcast_to(g, shape)
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
@@ -35,7 +44,7 @@ class Sum(Primitive):
         return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]  # np.sum, less wrapper
 
     def backward(self, g: G) -> Grads:
-        shape = self.inputs[0].shape
+        shape = self.inputs[0].data.shape
         if not self.keepdims and g.ndim:  # (a 0-d G broadcasts to any shape as it is)
             g = g.reshape(_kept_shape(shape, self.axis))
         return (_broadcast_to(g, shape),)
@@ -49,7 +58,7 @@ class Mean(Primitive):
 
     def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
-        self.n = math.prod([a.shape[i] for i in axis])
+        self.n = math.prod(map(a.shape.__getitem__, axis))  # the number of elements summed
         total = np.add.reduce(a, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
         if self.n == 0:
             with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN, as in NumPy
@@ -57,7 +66,7 @@ class Mean(Primitive):
         return total / self.n
 
     def backward(self, g: G) -> Grads:
-        shape = self.inputs[0].shape
+        shape = self.inputs[0].data.shape
         if self.n == 0:
             with np.errstate(divide="ignore", invalid="ignore"):
                 g = g / self.n

@@ -260,7 +260,10 @@ def _pow_fwd(r: Recorder, n: _Node) -> Slot | None:
     if not _constant_exponent(n):
         return None
     n.ins[1].fixed = True  # the steps below depend on its value: another array records again
-    return r.ufunc(np.power, *n.ins)
+    a, b = n.ins
+    if b.array.dtype == a.array.dtype and b.array == 2:  # the square, as eager's forward
+        return r.ufunc(np.multiply, a, a)
+    return r.ufunc(np.power, a, b)
 
 
 def _pow_bwd(r: Recorder, n: _Node, g: Slot) -> list[Slot | None] | None:

@@ -126,7 +126,7 @@ class Tensor(TensorFactories, ReduceMethods, ShapeMethods, TensorMethods, InPlac
         return self.data
 
     def item(self) -> Any:
-        if self.size != 1:
+        if self.data.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors convert to a Python number; this one has "
                 f"shape {self.shape}. Index it or reduce it first (e.g. .sum())."

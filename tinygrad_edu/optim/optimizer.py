@@ -165,12 +165,12 @@ class Optimizer:
         """Clear the gradients: `p.grad = None` (default), or zeros when set_to_none=False."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:  # (the storage behind .grad)
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
-                    p.grad = Tensor(np.zeros_like(p.data))
+                    p._grad = Tensor(np.zeros_like(p.data))
 
     # ------------------------------------------------------------ the step
     def step(self, closure: Closure | None = None) -> Any:
