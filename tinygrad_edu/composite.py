@@ -55,15 +55,17 @@ def composite(typed: str, *derivatives: str) -> Callable[[F], F]:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             out = fn(*args, **kwargs)
-            if getattr(out, "grad_fn", None) is not None:
-                operands = [
-                    x
-                    for arg in (*args, *kwargs.values())
-                    for x in (arg if isinstance(arg, (list, tuple)) else (arg,))
-                    if isinstance(x, _t.Tensor)
-                ]
-                if operands and all(x is not out for x in operands):
-                    out._composite = Composite(name, typed, derivatives, tuple(operands), (fn, args, kwargs))
+            if getattr(out, "grad_fn", None) is None:
+                return out
+            operands = []  # the Tensor arguments, those inside a list or tuple argument too
+            for arg in (*args, *kwargs.values()):
+                for x in arg if isinstance(arg, (list, tuple)) else (arg,):
+                    if x is out:  # the op returned an operand as it is: nothing to draw
+                        return out
+                    if isinstance(x, _t.Tensor):
+                        operands.append(x)
+            if operands:
+                out._composite = Composite(name, typed, derivatives, tuple(operands), (fn, args, kwargs))
             return out
 
         return run  # type: ignore[return-value]

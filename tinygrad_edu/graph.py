@@ -152,13 +152,14 @@ class Function:
         ctx = cls()
         ctx.inputs = inputs
         try:
-            n = len(inputs)
-            if n == 1:
-                data = ctx.forward(inputs[0].data, **kwargs)
-            elif n == 2:
-                data = ctx.forward(inputs[0].data, inputs[1].data, **kwargs)
+            if kwargs:
+                data = ctx.forward(*map(_DATA, inputs), **kwargs)
+            elif len(inputs) == 2:
+                data = ctx.forward(inputs[0].data, inputs[1].data)
+            elif len(inputs) == 1:
+                data = ctx.forward(inputs[0].data)
             else:
-                data = ctx.forward(*[t.data for t in inputs], **kwargs)
+                data = ctx.forward(*map(_DATA, inputs))
         except (ValueError, IndexError) as e:
             shapes = ", ".join(shape_of(t) for t in inputs)
             hint = ""
