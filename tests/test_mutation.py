@@ -225,3 +225,61 @@ def test_optimizer_steps_keep_working() -> None:
         opt.step()
     assert np.all(W.data > [1.0, 2.0])
     assert W.is_leaf and W.requires_grad
+
+
+# ---------------------------------------------------------------- only what the derivatives read
+def test_memory_the_derivatives_do_not_read_stays_writable() -> None:
+    x = np.array([1.0, 2.0])
+    W = Tensor([3.0, 4.0], requires_grad=True)
+    loss = ((W + x) - x).mean()  # the gradient of a sum or a mean reads no value
+    x[0] = 10.0  # allowed: no node reads x's values
+    W.data[1] = 5.0
+    loss.backward()
+    assert W.grad.tolist() == [0.5, 0.5]  # type: ignore[union-attr]
+
+
+def test_linear_holds_its_input_and_weight_but_not_its_bias() -> None:
+    from tinygrad_edu.nn import functional as F
+
+    x = Tensor(np.ones((2, 3)))
+    W = Tensor(np.full((4, 3), 0.5), requires_grad=True)
+    b = Tensor(np.zeros(4), requires_grad=True)
+    loss = F.linear(x, W, b).sum()
+    for held in (x, W):
+        with pytest.raises(ValueError, match="read-only"):
+            held.data[0, 0] = 7.0
+    b.data[0] = 7.0  # d loss / d b = G summed over rows: b's values are not needed
+    loss.backward()
+    np.testing.assert_array_equal(b.grad.data, [2.0, 2.0, 2.0, 2.0])  # type: ignore[union-attr]
+    np.testing.assert_array_equal(W.grad.data, np.full((4, 3), 2.0))  # type: ignore[union-attr]
+    x.data[0, 0] = 7.0  # writable again after backward
+
+
+def test_in_place_change_of_an_input_the_node_does_not_read_is_allowed_as_in_torch() -> None:
+    torch = pytest.importorskip("torch")
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (a + b).sum() + (a * b).sum()
+    with tge.no_grad():
+        b.add_(1.0)  # a * b read b: its node raises, as PyTorch's MulBackward does
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    at = torch.tensor([1.0, 2.0], requires_grad=True)
+    bt = torch.tensor([3.0, 4.0], requires_grad=True)
+    lt = (at + bt).sum() + (at * bt).sum()
+    with torch.no_grad():
+        bt.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        lt.backward()
+
+    c = Tensor([1.0, 2.0], requires_grad=True)
+    loss = ((c + 1.0) - c).sum()  # only an addition and a subtraction: no value is read
+    with tge.no_grad():
+        c.add_(1.0)
+    loss.backward()
+    ct = torch.tensor([1.0, 2.0], requires_grad=True)
+    lt = ((ct + 1.0) - ct).sum()
+    with torch.no_grad():
+        ct.add_(1.0)
+    lt.backward()
+    np.testing.assert_array_equal(c.grad.data, ct.grad.numpy())  # type: ignore[union-attr]

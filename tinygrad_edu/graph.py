@@ -48,12 +48,16 @@ class Function:
 
     The instance is the context: `forward` stores on `self` what the derivatives need.
     Set `save_output = True` to reach the output tensor from `backward` as `self.output()`.
+    `reads` names the inputs whose values the derivatives read (PyTorch's saved tensors):
+    only their memory is held read-only while the node lives. All of them unless an op says
+    otherwise: `a + b`'s gradient needs no value of a or b (`reads = slice(0, 0)`).
     """
 
     # What every recorded node has lives in slots; what an op's forward saves for its
     # derivative goes in the instance's __dict__, which release() empties.
     __slots__ = ("inputs", "seq", "epoch", "_out", "trace", "__dict__")
     save_output = False
+    reads = slice(None)  # the inputs whose values backward and jvp read, as a slice of inputs
     array_backward = False  # True when backward also accepts G as a plain ndarray (ops.Primitive)
 
     inputs: tuple[_t.Tensor, ...]
@@ -124,7 +128,8 @@ class Function:
                 "backward() (or autograd.grad) if you need to backward twice."
             )
         if self.epoch != epoch:  # some in-place op ran since this node was recorded
-            for i, t in enumerate(self.inputs):
+            for i in range(len(self.inputs))[type(self).reads]:  # the inputs whose values it reads
+                t = self.inputs[i]
                 vc = t._vc
                 if vc is not None and vc.epoch > self.epoch:
                     raise mutation.modified_error(self.name, t, f"input {i}", vc.op, vc.version)
@@ -186,7 +191,7 @@ class Function:
             data.setflags(False)  # type: ignore[call-arg]  # write=False, positional: half the cost
             ctx.seq = next(_seq)
             ctx.epoch = epoch
-            for t in inputs:
+            for t in inputs[cls.reads]:
                 if t.grad_fn is None and t._lockable:
                     ctx.lock_leaf(t)  # a leaf's memory: read-only while this node lives
             if cls.save_output:

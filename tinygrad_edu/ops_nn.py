@@ -41,6 +41,8 @@ def _exp(x: Any) -> Any:
 class Linear(Primitive):
     """f(a, W, b) = a W^T + b  (a's last axis against W's rows);  df/da = G W,  df/dW = G^T a,  df/db = sum of G"""
 
+    reads = slice(0, 2)  # a and W; b's derivative reads no value
+
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         out = np.matmul(x, w.T)
         if b is None:

@@ -39,6 +39,8 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...
 class Sum(Primitive):
     """f(a) = sum of a over `axis`;  df/da = 1 (G is broadcast back to a's shape)"""
 
+    reads = slice(0, 0)  # only a's shape
+
     def forward(self, x: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
         return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]  # np.sum, less wrapper
@@ -55,6 +57,8 @@ class Sum(Primitive):
 
 class Mean(Primitive):
     """f(a) = sum of a over `axis` / n  (n elements summed);  df/da = 1 / n (G / n broadcast back)"""
+
+    reads = slice(0, 0)
 
     def forward(self, a: np.ndarray, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         self.axis, self.keepdims = axis, keepdims
