@@ -234,18 +234,14 @@ CASES = [
         lambda a: F.nll_loss(a, TARGETS, reduction="none"),
         lambda a: -a[np.arange(4), TARGETS],
         [(4, 3)],
-        torch_fn=lambda a: __import__("torch").nn.functional.nll_loss(
-            a, __import__("torch").as_tensor(TARGETS), reduction="none"
-        ),
+        torch_fn=lambda a: _tf().nll_loss(a, _targets(), reduction="none"),
     ),  # fmt: skip
     Case(
         "cross_entropy",
         lambda a: F.cross_entropy(a, TARGETS, reduction="sum"),
         lambda a: -np.log(_softmax(a, 1))[np.arange(4), TARGETS].sum(),
         [(4, 3)],
-        torch_fn=lambda a: __import__("torch").nn.functional.cross_entropy(
-            a, __import__("torch").as_tensor(TARGETS), reduction="sum"
-        ),
+        torch_fn=lambda a: _tf().cross_entropy(a, _targets(), reduction="sum"),
     ),  # fmt: skip
     # compositions the lesson uses
     Case(
