@@ -160,14 +160,20 @@ class Div(Primitive):
         return (-(tb * self.output()) if ta is None else ta - tb * self.output()) / b
 
 
+def squares(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when a ** b is the square a * a: b is one number, 2, of a's own dtype (a wider b
+    widens the result, which np.power does and a * a would not)."""
+    return bool(b.ndim == 0 and b.dtype == a.dtype and b == 2)
+
+
 class Pow(Primitive):
     """f(a, b) = a ** b;  df/da = b * a ** (b - 1)  (0 where b = 0),  df/db = f * log(a)  (0 where a = 0, b >= 0)"""
 
     save_output = True
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if b.ndim == 0 and b.dtype == a.dtype and b == 2:  # the square: a * a, as PyTorch computes
-            return a * a  # it (the same bits as np.power, one multiply instead of a power loop)
+        if squares(a, b):  # a * a, as PyTorch computes it: the same bits as np.power, one
+            return a * a  # multiply instead of a power loop
         return np.power(a, b)
 
     def _times_da(self, g: Any) -> Any:

@@ -261,7 +261,7 @@ def _pow_fwd(r: Recorder, n: _Node) -> Slot | None:
         return None
     n.ins[1].fixed = True  # the steps below depend on its value: another array records again
     a, b = n.ins
-    if b.array.dtype == a.array.dtype and b.array == 2:  # the square, as eager's forward
+    if ops.squares(a.array, b.array):  # the square, as eager's forward
         return r.ufunc(np.multiply, a, a)
     return r.ufunc(np.power, a, b)
 
